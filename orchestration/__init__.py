@@ -1,0 +1,1 @@
+"""Hugging Face Daily Papers warehouse: parsing, landing, validation and Dagster definitions."""

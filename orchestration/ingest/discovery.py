@@ -1,0 +1,113 @@
+"""Find dump files in the dumps folder and read them: bytes, fingerprint, capture sidecars."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SIDECAR_SUFFIX = ".meta.json"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def dump_id_for(file_name: str) -> str:
+    """A stable id from the file name (its path relative to the dumps folder).
+
+    Safe names are their own id (`000_a401d38fde9a8c54.txt`); anything else is sanitised
+    and suffixed with a hash of the original name, so two names never share an id.
+    """
+    safe = _UNSAFE.sub("_", file_name).strip("._") or "dump"
+    if safe == file_name:
+        return safe
+    return f"{safe[:80]}-{hashlib.sha1(file_name.encode('utf-8')).hexdigest()[:8]}"
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """A file in the dumps folder, read once."""
+
+    path: Path
+    file_name: str
+    dump_id: str
+    data: bytes
+    sha256: str
+    modified_at: dt.datetime
+    sidecar_captured_on: dt.date | None = None
+    sidecar_capture_year: int | None = None
+    sidecar_error: str | None = None
+
+    @property
+    def size_bytes(self) -> int:
+        return len(self.data)
+
+
+def list_dump_paths(folder: Path) -> list[Path]:
+    """Every regular file below the folder, sorted; hidden files and sidecars are skipped."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"dumps folder {folder} does not exist or is not a folder")
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not p.name.endswith(SIDECAR_SUFFIX)
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def read_sidecar(path: Path) -> tuple[dt.date | None, int | None, str | None]:
+    """(captured_on, capture_year, error) from `<dump>.meta.json`, if there is one.
+
+    The sidecar is how a user states when a page was saved: `{"captured_on": "2026-06-01"}`
+    or `{"capture_year": 2026}`. A broken sidecar is reported, not fatal.
+    """
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    if not sidecar.exists():
+        return None, None, None
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        captured_on = meta.get("captured_on")
+        year = meta.get("capture_year")
+        return (
+            dt.date.fromisoformat(captured_on) if captured_on else None,
+            int(year) if year is not None else None,
+            None,
+        )
+    except (ValueError, TypeError, AttributeError, OSError) as error:
+        return None, None, f"sidecar {sidecar.name} ignored: {error}"
+
+
+def read_dump(path: Path, folder: Path) -> DumpFile:
+    """Read one file: its bytes, SHA-256, modification time (UTC) and sidecar."""
+    data = path.read_bytes()
+    file_name = path.relative_to(folder).as_posix()
+    captured_on, year, error = read_sidecar(path)
+    return DumpFile(
+        path=path,
+        file_name=file_name,
+        dump_id=dump_id_for(file_name),
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        modified_at=dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).replace(tzinfo=None),
+        sidecar_captured_on=captured_on,
+        sidecar_capture_year=year,
+        sidecar_error=error,
+    )
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes to text with one newline convention.
+
+    UTF-8 (with or without BOM) first, UTF-16 when a BOM says so, cp1252 as the last resort
+    for pages saved by old Windows tools; CRLF and lone CR become LF.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -1,0 +1,48 @@
+"""Paper identity: one paper_id per paper, stable across runs, dumps and formats.
+
+The id comes from the title alone, because the text dumps carry nothing else that identifies
+a paper. NFKC folds look-alike code points (ligatures, full-width letters), casefold folds
+case (including ß -> ss), and every run of punctuation or whitespace becomes one space, so
+`NUPES : Non-Uniform` and `NUPES: Non Uniform` are the same paper.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+import polars as pl
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def title_key(title: str) -> str:
+    """The normalised title that identity is derived from."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return _NOT_WORD.sub(" ", folded).strip()
+
+
+def paper_id_for_key(key: str) -> str:
+    """16 hex digits of the key's SHA-256: short, stable, and collision-free in practice."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def paper_id(title: str) -> str:
+    """The paper_id of a title."""
+    return paper_id_for_key(title_key(title))
+
+
+def with_identity(entries: pl.DataFrame, title_column: str = "title") -> pl.DataFrame:
+    """Add title_key and paper_id columns; Python runs once per distinct title, not per row."""
+    titles = entries.get_column(title_column).unique().drop_nulls()
+    keys = [title_key(t) for t in titles]
+    mapping = pl.DataFrame(
+        {
+            title_column: titles,
+            "title_key": keys,
+            "paper_id": [paper_id_for_key(k) for k in keys],
+        },
+        schema={title_column: pl.String, "title_key": pl.String, "paper_id": pl.String},
+    )
+    return entries.join(mapping, on=title_column, how="left", maintain_order="left")

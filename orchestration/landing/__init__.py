@@ -1,0 +1,1 @@
+"""Landing parsed dumps into the DuckDB raw schema."""

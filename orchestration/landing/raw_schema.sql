@@ -1,0 +1,82 @@
+-- The raw schema: what the parsers land, one row per fact as read, nothing merged.
+-- dbt's sources (dbt_project/models/staging/_sources.yml) describe every column.
+create schema if not exists raw;
+
+-- Load audit: one row per dump file seen, loaded or rejected whole.
+create table if not exists raw.dumps (
+    dump_id            varchar primary key, -- stable, from the file name (sanitised stem)
+    file_name          varchar not null,    -- path relative to the dumps folder
+    sha256             varchar not null,    -- of the file's bytes
+    size_bytes         bigint not null,
+    modified_at        timestamp,           -- file modification time, UTC
+    status             varchar not null,    -- 'loaded' or 'rejected' (whole file)
+    reject_reason      varchar,             -- why the whole file was rejected
+    source_format      varchar,             -- 'text' (later 'html', 'json')
+    layout             varchar,             -- 'with_metadata' | 'title_abstract' | 'glued'
+    date_selector      varchar,             -- the page's date selector as printed, e.g. 'Jun 1'
+    capture_year       integer,             -- year of the capture (sidecar, override or inferred)
+    captured_on        date,                -- date selector + capture_year; null when no selector
+    capture_rule       varchar,             -- which rule decided capture_year (auditable)
+    max_printed_year   integer,             -- latest year printed in the dump's paper dates
+    entries_parsed     integer not null,
+    entries_loaded     integer not null,
+    entries_rejected   integer not null,
+    parser_version     varchar not null,
+    loaded_at          timestamp not null
+);
+
+-- One row per entry (paper card) loaded from a dump.
+create table if not exists raw.entries (
+    dump_id             varchar not null,
+    position            integer not null,   -- 1-based position of the entry in the dump
+    paper_id            varchar not null,   -- from the normalised title (see ingest/identity.py)
+    title_key           varchar not null,   -- the normalised title the id is derived from
+    title               varchar not null,
+    abstract            varchar,
+    authors_count       integer,            -- '• N authors'; null when not shown
+    organisation        varchar,            -- shown instead of the authors count
+    published_on        date,
+    published_on_text   varchar,            -- the date as printed, e.g. 'Apr 12' or 'Feb 13, 2019'
+    published_year_rule varchar,            -- 'printed' | 'capture_year' | 'year_before_capture'
+    comments_count      integer,            -- 0 when a date line shows no count; null without metadata
+    has_metadata        boolean not null,   -- the entry carried an authors/date block
+    primary key (dump_id, position)
+);
+
+-- Every URL found in an entry's abstract, canonicalised (see ingest/links.py).
+create table if not exists raw.entry_links (
+    dump_id     varchar not null,
+    position    integer not null,
+    paper_id    varchar not null,
+    link_order  integer not null,           -- 1-based order of the URL in the abstract
+    url_raw     varchar not null,           -- as found in the text
+    url         varchar not null,           -- canonical
+    host        varchar not null,
+    owner       varchar,
+    name        varchar,
+    link_kind   varchar not null,           -- code_repository | project_page | package | model_hub | shortener | other
+    primary key (dump_id, position, link_order)
+);
+
+-- Entries (or whole files, position null) that could not be loaded, with the reason.
+create table if not exists raw.rejects (
+    dump_id     varchar not null,
+    file_name   varchar not null,
+    position    integer,
+    reason      varchar not null,
+    raw_text    varchar,
+    rejected_at timestamp not null
+);
+
+-- Great Expectations results, one row per expectation per validated dump.
+create table if not exists raw.validation_results (
+    run_id         varchar not null,
+    validated_at   timestamp not null,
+    suite          varchar not null,
+    dump_id        varchar,
+    expectation    varchar not null,
+    column_name    varchar,
+    success        boolean not null,
+    unexpected_count bigint,
+    details        varchar
+);
