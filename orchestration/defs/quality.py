@@ -1,0 +1,89 @@
+"""Great Expectations on every landed dump, shown as blocking asset checks.
+
+One check step validates every dump of the latest load (and any dump still failing from an
+earlier one) with both suites, so Great Expectations starts once per run, not once per dump.
+A failed expectation fails the check with severity ERROR, and because the checks block, the
+dbt marts downstream are not built on bad data.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ..quality.validation import validate_dumps
+from .display import markdown_table
+from .resources import WarehouseResource
+
+SUITE_ASSETS = {"entries": ["raw", "entries"], "dumps": ["raw", "dumps"]}
+
+DUMPS_TO_VALIDATE = """
+select dump_id from raw.dumps
+where status = 'loaded'
+  and (
+    loaded_at = (select max(loaded_at) from raw.dumps)
+    or dump_id in (
+      select dump_id from raw.validation_results
+      where run_id = (select arg_max(run_id, validated_at) from raw.validation_results)
+        and not success
+    )
+  )
+order by dump_id
+"""
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            f"{suite}_suite",
+            asset=asset,
+            blocking=True,
+            description=f"Great Expectations suite expectations/{suite}.json on the landed dumps.",
+        )
+        for suite, asset in SUITE_ASSETS.items()
+    ],
+)
+def great_expectations_suites(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    with warehouse.connect() as con:
+        dump_ids = [row[0] for row in con.execute(DUMPS_TO_VALIDATE).fetchall()]
+        context.log.info(f"validating {len(dump_ids)} dumps with Great Expectations")
+        report = validate_dumps(
+            con,
+            dump_ids,
+            run_id=context.run.run_id,
+            data_docs_dir=warehouse.database_path().parent / "data_docs",
+        )
+    for suite, asset in SUITE_ASSETS.items():
+        outcomes = [o for o in report.outcomes if o.suite == suite]
+        failures = report.failures_for(suite)
+        for failure in failures:
+            context.log.error(
+                f"{suite} suite: {failure.expectation} on {failure.column} failed for dumps "
+                f"{', '.join(failure.failing_dump_ids)} ({failure.unexpected_count} rows)"
+            )
+        yield dg.AssetCheckResult(
+            check_name=f"{suite}_suite",
+            asset_key=dg.AssetKey(asset),
+            passed=not failures,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "dumps_validated": len(report.dumps_validated),
+                "expectations": len(outcomes),
+                "expectations_failed": len(failures),
+                "failing_dumps": sorted({d for f in failures for d in f.failing_dump_ids}),
+                "failures": dg.MetadataValue.md(
+                    markdown_table(
+                        [
+                            {
+                                "expectation": f.expectation,
+                                "column": f.column,
+                                "dumps": ", ".join(f.failing_dump_ids),
+                                "rows": f.unexpected_count,
+                                "sample": "; ".join(f.sample),
+                            }
+                            for f in failures
+                        ]
+                    )
+                ),
+                "data_docs": str(report.data_docs_index) if report.data_docs_index else "",
+            },
+        )

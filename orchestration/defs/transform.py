@@ -1,0 +1,69 @@
+"""dbt models as Dagster assets: staging, intermediate and marts, with their tests as checks.
+
+The dbt sources carry `meta.dagster.asset_key` (raw/<table>), so lineage runs from the Python
+assets that land the raw tables into the models that read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from .. import settings
+from .resources import WarehouseResource, dbt_executable
+
+DBT_SOURCES = ("models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml")
+
+
+def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
+    """True when manifest.json is missing or older than any file dbt parses."""
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for name in DBT_SOURCES:
+        path = project_dir / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        if any(f.is_file() and f.stat().st_mtime > built for f in files):
+            return True
+    return False
+
+
+def prepare_dbt_project(project: DbtProject) -> None:
+    """Run `dbt parse` only when the manifest is stale; dbt's partial parse keeps it quick."""
+    if manifest_is_stale(Path(project.project_dir), Path(project.manifest_path)):
+        DbtCliResource(
+            project_dir=project, dbt_executable=dbt_executable()
+        ).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+
+
+dbt_project = DbtProject(
+    project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR
+)
+prepare_dbt_project(dbt_project)
+
+
+class PapersDbtTranslator(DagsterDbtTranslator):
+    """Asset keys <schema>/<model> (marts/papers) and groups from the dbt folder."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            schema = dbt_resource_props["config"].get("schema") or "main"
+            return dg.AssetKey([schema, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "transform"
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=PapersDbtTranslator())
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """Build and test the dbt models (dbt build), streaming each model and test as it ends."""
+    warehouse.export_for_dbt()
+    yield from dbt.cli(["build"], context=context).stream()
