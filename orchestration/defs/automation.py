@@ -1,6 +1,5 @@
 """How runs start: one job that builds everything, a daily schedule, a dumps-folder sensor."""
 
-from __future__ import annotations
 
 import hashlib
 import json

@@ -1,6 +1,5 @@
 """Ingest: the dump files, their parsed entries, and the raw tables they land in."""
 
-from __future__ import annotations
 
 from pathlib import Path
 
@@ -94,7 +93,10 @@ def parsed_dumps(
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["raw", table], description=text, group_name="ingest", kinds={"duckdb"})
+        dg.AssetSpec(
+            ["raw", table], description=text, group_name="ingest", kinds={"duckdb"},
+            deps=["parsed_dumps"],
+        )
         for table, text in RAW_TABLES.items()
     ],
     ins={"parsed_dumps": dg.AssetIn()},

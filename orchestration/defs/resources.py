@@ -1,6 +1,5 @@
 """Resources shared by the assets: the DuckDB warehouse and the dbt CLI."""
 
-from __future__ import annotations
 
 import os
 import sys

@@ -4,7 +4,6 @@ The dbt sources carry `meta.dagster.asset_key` (raw/<table>), so lineage runs fr
 assets that land the raw tables into the models that read them.
 """
 
-from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path

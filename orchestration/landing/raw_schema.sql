@@ -4,7 +4,7 @@ create schema if not exists raw;
 
 -- Load audit: one row per dump file seen, loaded or rejected whole.
 create table if not exists raw.dumps (
-    dump_id            varchar primary key, -- stable, from the file name (sanitised stem)
+    dump_id            varchar primary key, -- stable, from the file name (see ingest/discovery.py)
     file_name          varchar not null,    -- path relative to the dumps folder
     sha256             varchar not null,    -- of the file's bytes
     size_bytes         bigint not null,

@@ -1,0 +1,1 @@
+"""Great Expectations validation of landed dumps before the dbt marts build."""
