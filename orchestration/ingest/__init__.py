@@ -1,0 +1,1 @@
+"""Reading raw dumps: discovery, the text layouts, dates, identity and links (no Dagster here)."""
