@@ -21,6 +21,9 @@ from .landing.land import connect
 SUMMARY_SQL = {
     "dumps": "select count(*) filter (status = 'loaded'), count(*) filter (status = 'rejected') from raw.dumps",
     "entries": "select sum(entries_parsed), sum(entries_loaded), sum(entries_rejected) from raw.dumps",
+    "validation": """select count(distinct dump_id), count(*) filter (success), count(*) filter (not success)
+                     from raw.validation_results
+                     where run_id = (select arg_max(run_id, validated_at) from raw.validation_results)""",
     "papers": "select count(*), count(*) filter (appearances > 1), count(*) filter (has_code) from marts.papers",
     "links": "select count(*), count(*) filter (link_kind = 'code_repository') from marts.repo_links",
     "topics": """select (select count(*) from marts.topics where papers > 0), (select count(*) from marts.topics),
@@ -32,9 +35,34 @@ def load_definitions() -> dg.Definitions:
     return dg.load_from_defs_folder(path_within_project=settings.PROJECT_ROOT / "orchestration")
 
 
+def execute_build(
+    capture_year_overrides: dict[str, int] | None = None,
+) -> tuple[dg.ExecuteInProcessResult, list[dg.AssetCheckEvaluation]]:
+    """Run the build_warehouse job in this process; return the result and every check outcome."""
+    job = load_definitions().resolve_job_def("build_warehouse")
+    home = os.environ.get("DAGSTER_HOME")
+    instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={
+            "ops": {"parsed_dumps": {"config": {"capture_year_overrides": capture_year_overrides or {}}}},
+            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        },
+    )
+    checks = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    return result, checks
+
+
 def summary_lines(run_ok: bool, checks: list[dg.AssetCheckEvaluation]) -> list[str]:
     """The figures a user checks after a run, read back from the warehouse."""
     lines = []
+    if not settings.warehouse_path().exists():
+        return [f"warehouse: {settings.warehouse_path()} was not written", "result:   FAILED"]
     with connect(settings.warehouse_path(), read_only=True) as con:
         def one(key: str):
             try:
@@ -46,6 +74,11 @@ def summary_lines(run_ok: bool, checks: list[dg.AssetCheckEvaluation]) -> list[s
             lines.append(f"dumps:    {dumps[0]} loaded, {dumps[1]} rejected whole")
         if entries := one("entries"):
             lines.append(f"entries:  {entries[0]} parsed = {entries[1]} loaded + {entries[2]} rejected")
+        if validation := one("validation"):
+            lines.append(
+                f"validated: {validation[0]} dumps, {validation[1]} expectation results passed, "
+                f"{validation[2]} failed"
+            )
         if papers := one("papers"):
             lines.append(f"papers:   {papers[0]} distinct, {papers[1]} in more than one dump, {papers[2]} with code")
         if links := one("links"):
@@ -77,21 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     print(f"dumps folder: {settings.dumps_dir()}", flush=True)
-    job = load_definitions().resolve_job_def("build_warehouse")
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={
-            "ops": {"parsed_dumps": {"config": {"capture_year_overrides": overrides}}},
-            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-        },
-    )
-    checks = [
-        e.event_specific_data
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    ]
+    result, checks = execute_build(overrides)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             print(f"step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}")

@@ -69,6 +69,7 @@ def great_expectations_suites(context: dg.AssetCheckExecutionContext, warehouse:
                 "expectations": len(outcomes),
                 "expectations_failed": len(failures),
                 "failing_dumps": sorted({d for f in failures for d in f.failing_dump_ids}),
+                "failed_expectations": [f.label for f in failures],
                 "failures": dg.MetadataValue.md(
                     markdown_table(
                         [

@@ -1,0 +1,63 @@
+-- One row per paper: each fact is the first non-null value over the paper's appearances in
+-- rank order (latest capture first), so an older dump fills in what a newer one lacks.
+with
+
+appearances as (
+
+    select * from {{ ref('int_paper_appearances_ranked') }}
+
+),
+
+links as (
+
+    select * from {{ ref('int_paper_links_deduplicated') }}
+
+),
+
+merged as (
+
+    select
+        paper_id,
+        first(title order by appearance_rank) filter (where title is not null) as title,
+        first(abstract order by appearance_rank) filter (where abstract is not null) as abstract,
+        first(authors_count order by appearance_rank) filter (where authors_count is not null) as authors_count,
+        first(published_on order by appearance_rank) filter (where published_on is not null) as published_on,
+        first(comments_count order by appearance_rank) filter (where comments_count is not null) as comments_count,
+        min(captured_on) as first_captured_on,
+        max(captured_on) as last_captured_on,
+        count(distinct dump_id) as appearances,
+    from appearances
+    group by paper_id
+
+),
+
+code_links as (
+
+    select
+        paper_id,
+        bool_or(link_kind = 'code_repository') as has_code,
+    from links
+    group by paper_id
+
+),
+
+final as (
+
+    select
+        merged.paper_id,
+        merged.title,
+        merged.abstract,
+        merged.authors_count,
+        merged.published_on,
+        merged.comments_count,
+        merged.first_captured_on,
+        merged.last_captured_on,
+        merged.appearances,
+        coalesce(code_links.has_code, false) as has_code,
+    from merged
+    left join code_links
+        on merged.paper_id = code_links.paper_id
+
+)
+
+select * from final

@@ -1,0 +1,21 @@
+with
+
+appearances as (
+
+    select * from {{ ref('int_paper_appearances_ranked') }}
+
+),
+
+final as (
+
+    select
+        cast(dump_id as varchar) as dump_id,
+        cast(paper_id as varchar) as paper_id,
+        cast(position as integer) as position,
+        cast(captured_on as date) as captured_on,
+        cast(source_format as varchar) as source_format,
+    from appearances
+
+)
+
+select * from final

@@ -1,0 +1,26 @@
+with
+
+papers as (
+
+    select * from {{ ref('int_papers_merged') }}
+
+),
+
+final as (
+
+    select
+        cast(paper_id as varchar) as paper_id,
+        cast(title as varchar) as title,
+        cast(abstract as varchar) as abstract,
+        cast(authors_count as integer) as authors_count,
+        cast(published_on as date) as published_on,
+        cast(comments_count as integer) as comments_count,
+        cast(first_captured_on as date) as first_captured_on,
+        cast(last_captured_on as date) as last_captured_on,
+        cast(appearances as integer) as appearances,
+        cast(has_code as boolean) as has_code,
+    from papers
+
+)
+
+select * from final

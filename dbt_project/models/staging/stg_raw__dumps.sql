@@ -1,0 +1,36 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'dumps') }}
+
+),
+
+renamed as (
+
+    select
+        dump_id,
+        file_name,
+        sha256,
+        size_bytes,
+        modified_at,
+        status,
+        status = 'loaded' as is_loaded,
+        reject_reason,
+        source_format,
+        layout,
+        date_selector,
+        capture_year,
+        captured_on,
+        capture_rule,
+        max_printed_year,
+        entries_parsed,
+        entries_loaded,
+        entries_rejected,
+        parser_version,
+        loaded_at,
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,45 @@
+-- Entries of loaded dumps only, with the capture date and source format of their dump.
+with
+
+entries as (
+
+    select * from {{ source('raw', 'entries') }}
+
+),
+
+loaded_dumps as (
+
+    select
+        dump_id,
+        captured_on,
+        source_format,
+    from {{ ref('stg_raw__dumps') }}
+    where is_loaded
+
+),
+
+joined as (
+
+    select
+        entries.dump_id,
+        entries.position,
+        entries.paper_id,
+        entries.title_key,
+        entries.title,
+        entries.abstract,
+        entries.authors_count,
+        entries.organisation,
+        entries.published_on,
+        entries.published_on_text,
+        entries.published_year_rule,
+        entries.comments_count,
+        entries.has_metadata,
+        loaded_dumps.captured_on,
+        loaded_dumps.source_format,
+    from entries
+    inner join loaded_dumps
+        on entries.dump_id = loaded_dumps.dump_id
+
+)
+
+select * from joined

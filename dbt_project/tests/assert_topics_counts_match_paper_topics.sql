@@ -1,0 +1,31 @@
+{{ config(meta={"dagster": {"ref": {"name": "topics"}}}) }}
+-- topics.papers equals the number of rows of the topic in paper_topics, and
+-- papers_with_code never exceeds papers.
+with
+
+topics as (
+
+    select * from {{ ref('topics') }}
+
+),
+
+counted as (
+
+    select
+        topic,
+        count(distinct paper_id) as papers,
+    from {{ ref('paper_topics') }}
+    group by topic
+
+)
+
+select
+    topics.topic,
+    topics.papers,
+    topics.papers_with_code,
+    counted.papers as paper_topics_rows,
+from topics
+left join counted
+    on topics.topic = counted.topic
+where topics.papers != coalesce(counted.papers, 0)
+    or topics.papers_with_code > topics.papers

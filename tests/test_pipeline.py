@@ -1,0 +1,169 @@
+"""The whole pipeline in process, on a temporary warehouse: seeds in, marts out.
+
+The expected figures were read off the seed files (see test_text_dump.py): 5 dumps, 289
+entries, 247 distinct papers of which 37 appear in more than one dump.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration import run
+
+from .conftest import SEEDS
+
+MART_TABLES = ("papers", "paper_appearances", "repo_links", "topics", "paper_topics", "dates")
+
+
+def table_counts(path) -> dict[str, int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('raw', 'marts') and table_type = 'BASE TABLE'"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+            for schema, name in rows
+            if name != "validation_results"  # one row set per run, by design
+        }
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    """The seeds built once into a temporary warehouse through the Dagster job."""
+    root = tmp_path_factory.mktemp("build")
+    dumps = root / "dumps"
+    shutil.copytree(SEEDS, dumps)
+    path = root / "warehouse" / "papers.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PAPERS_DUMPS_DIR", str(dumps))
+        mp.setenv("PAPERS_WAREHOUSE", str(path))
+        mp.delenv("DAGSTER_HOME", raising=False)
+        result, checks = run.execute_build()
+        assert result.success
+        assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
+        counts = table_counts(path)
+        # A second run over the same input changes no count.
+        again, _ = run.execute_build()
+        assert again.success
+        assert table_counts(path) == counts
+        yield path
+
+
+@pytest.fixture(scope="module")
+def sql(warehouse):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    yield lambda query, *params: con.execute(query, list(params)).fetchall()
+    con.close()
+
+
+def test_every_paper_once(sql):
+    assert sql("select count(*), count(distinct paper_id) from marts.papers") == [(247, 247)]
+    assert sql("select count(*) from marts.paper_appearances") == [(289,)]
+    assert sql("select count(*) from marts.papers where appearances > 1") == [(37,)]
+    assert sql("select sum(appearances) from marts.papers") == [(289,)]
+
+
+def test_raw_audit_balances(sql):
+    assert sql(
+        "select count(*), sum(entries_parsed), sum(entries_loaded), sum(entries_rejected) from raw.dumps"
+    ) == [(5, 289, 289, 0)]
+    assert sql("select count(*) from raw.validation_results where not success") == [(0,)]
+
+
+def test_merged_facts_of_a_paper_in_every_dump(sql):
+    row = sql(
+        "select authors_count, published_on, comments_count, first_captured_on, last_captured_on,"
+        " appearances, has_code from marts.papers"
+        " where title = 'Wide and Deep Neural Networks Achieve Optimality for Classification'"
+    )
+    # In all five dumps; metadata only in 000, 003 and 004; 001 has no capture date.
+    assert row == [(3, dt.date(2022, 4, 29), 0, dt.date(2026, 1, 8), dt.date(2026, 6, 1), 5, False)]
+
+
+def test_facts_from_the_page_that_has_them(sql):
+    # Listed in 002 (Mar 11, no metadata) and 004 (Apr 17, with `Apr 25, 2025 2`).
+    assert sql(
+        "select published_on, comments_count, authors_count, appearances from marts.papers"
+        " where title = 'A Model Zoo on Phase Transitions in Neural Networks'"
+    ) == [(dt.date(2025, 4, 25), 2, 6, 2)]
+    # A paper only in the glued dump keeps null facts and no capture date.
+    assert sql(
+        "select authors_count, published_on, first_captured_on, has_code from marts.papers"
+        " where title like 'SPARSE Data, Rich Results%'"
+    ) == [(None, None, None, True)]
+
+
+def test_repo_links(sql):
+    assert sql(
+        "select url, host, owner, name, link_kind from marts.repo_links"
+        " join marts.papers using (paper_id) where title like 'SPARSE Data%'"
+    ) == [("https://github.com/GuidoManni/SPARSE", "github.com", "GuidoManni", "SPARSE", "code_repository")]
+    kinds = dict(sql("select link_kind, count(*) from marts.repo_links group by all"))
+    assert kinds["project_page"] == 2  # trustai4s-lab.github.io/fidelity, reczoo.github.io/UltraGCN
+    assert kinds["package"] == 1 and kinds["model_hub"] == 1 and kinds["shortener"] == 1
+    # One row per paper and URL, even where the same paper lists it in several dumps.
+    assert sql("select count(*) - count(distinct (paper_id, lower(url))) from marts.repo_links") == [(0,)]
+    assert sql(
+        "select count(*) from marts.papers where has_code <> (paper_id in"
+        " (select paper_id from marts.repo_links where link_kind = 'code_repository'))"
+    ) == [(0,)]
+
+
+def test_topics(sql):
+    topics, matched = sql("select count(*), count(*) filter (papers > 0) from marts.topics")[0]
+    assert topics >= 15 and matched == topics
+    assert sql(
+        "select count(*) from marts.topics t where papers <> "
+        "(select count(distinct paper_id) from marts.paper_topics p where p.topic = t.topic)"
+    ) == [(0,)]
+    gnn = sql(
+        "select count(*) from marts.paper_topics pt join marts.papers p using (paper_id)"
+        " where p.title = 'Benchmarking Graph Neural Networks' and pt.matched_on = 'title'"
+    )
+    assert gnn[0][0] >= 1
+
+
+def test_dates_span_every_date(sql):
+    first, last, days = sql("select min(date_day), max(date_day), count(*) from marts.dates")[0]
+    assert first == dt.date(2014, 12, 5)  # Deep Neural Networks are Easily Fooled (003)
+    assert last == dt.date(2026, 6, 1)  # capture of 000
+    assert days == (last - first).days + 1
+    assert sql("select sum(papers_published) from marts.dates") == sql(
+        "select count(*) from marts.papers where published_on is not null"
+    )
+    assert sql("select papers_captured from marts.dates where date_day = '2026-06-01'") == [(47,)]
+
+
+def test_bad_dump_blocks_the_marts(tmp_path, monkeypatch):
+    """A dump whose paper is dated after its capture fails validation: the check says which
+    dump and which expectation, and the marts are not built on it."""
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    (dumps / "bad.txt").write_text(
+        "Daily Papers\n\nbyAK and the research community\n\nJan 8\n\n"
+        "From the Future\n\nAn abstract.\n\n  • 2 authors\n·\nMar 3, 2026\n",
+        encoding="utf-8",
+    )
+    (dumps / "bad.txt.meta.json").write_text('{"capture_year": 2026}')
+    monkeypatch.setenv("PAPERS_DUMPS_DIR", str(dumps))
+    monkeypatch.setenv("PAPERS_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    result, checks = run.execute_build()
+    failed = [c for c in checks if not c.passed]
+    assert [c.check_name for c in failed] == ["entries_suite"]
+    failing_dumps = failed[0].metadata["failing_dumps"].value
+    assert failing_dumps == ["bad.txt"]
+    assert failed[0].metadata["failed_expectations"].value == [
+        "entries.expect_column_pair_values_a_to_be_greater_than_b(captured_on,published_on)"
+    ]
+    assert not result.success
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts'"
+        ).fetchall() == [(0,)]
+    assert run.summary_lines(result.success, checks)[-1].endswith("FAILED")
