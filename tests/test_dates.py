@@ -32,12 +32,15 @@ def test_infer_capture_year(selector, modified, printed, expected):
 
 def test_sidecar_and_override_precedence():
     mtime = dt.date(2026, 11, 22)
-    assert resolve_capture((6, 1), mtime, 2025, sidecar_captured_on=dt.date(2026, 6, 3),
-                           override_year=2030) == Capture(2026, dt.date(2026, 6, 3), dates.RULE_SIDECAR_DATE)
+    assert resolve_capture(
+        (6, 1), mtime, 2025, sidecar_captured_on=dt.date(2026, 6, 3), override_year=2030
+    ) == Capture(2026, dt.date(2026, 6, 3), dates.RULE_SIDECAR_DATE)
     assert resolve_capture((6, 1), mtime, 2025, sidecar_year=2027, override_year=2028) == Capture(
-        2028, dt.date(2028, 6, 1), dates.RULE_OVERRIDE_YEAR)
+        2028, dt.date(2028, 6, 1), dates.RULE_OVERRIDE_YEAR
+    )
     assert resolve_capture((6, 1), mtime, 2025, sidecar_year=2027) == Capture(
-        2027, dt.date(2027, 6, 1), dates.RULE_SIDECAR_YEAR)
+        2027, dt.date(2027, 6, 1), dates.RULE_SIDECAR_YEAR
+    )
     assert resolve_capture(None, mtime, None) == Capture(2026, None, dates.RULE_NO_SELECTOR)
 
 

@@ -37,7 +37,8 @@ def test_listing_skips_sidecars_and_hidden_files(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.txt").write_text("y")
     assert [p.relative_to(tmp_path).as_posix() for p in list_dump_paths(tmp_path)] == [
-        "a.txt", "sub/b.txt",
+        "a.txt",
+        "sub/b.txt",
     ]
     dump = read_dump(tmp_path / "a.txt", tmp_path)
     assert dump.sidecar_captured_on == dt.date(2026, 6, 3)

@@ -19,7 +19,12 @@ def con(tmp_path):
 
 def test_seeds_land_and_balance(con, seed_batch):
     result = land_batch(con, seed_batch)
-    assert result.rows == {"dumps": 5, "entries": 289, "entry_links": len(seed_batch.links), "rejects": 0}
+    assert result.rows == {
+        "dumps": 5,
+        "entries": 289,
+        "entry_links": len(seed_batch.links),
+        "rejects": 0,
+    }
     parsed, loaded, rejected = con.execute(
         "select sum(entries_parsed), sum(entries_loaded), sum(entries_rejected) from raw.dumps"
     ).fetchall()[0]

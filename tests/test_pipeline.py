@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from orchestration import run
+from orchestration.summary import summary_lines
 
 from .conftest import SEEDS
 
@@ -26,7 +27,9 @@ def table_counts(path) -> dict[str, int]:
             "where table_schema in ('raw', 'marts') and table_type = 'BASE TABLE'"
         ).fetchall()
         return {
-            f"{schema}.{name}": con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+            f"{schema}.{name}": con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[
+                0
+            ][0]
             for schema, name in rows
             if name != "validation_results"  # one row set per run, by design
         }
@@ -45,7 +48,9 @@ def warehouse(tmp_path_factory):
         mp.delenv("DAGSTER_HOME", raising=False)
         result, checks = run.execute_build()
         assert result.success
-        assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
+        assert checks and all(c.passed for c in checks), [
+            c.check_name for c in checks if not c.passed
+        ]
         counts = table_counts(path)
         # A second run over the same input changes no count.
         again, _ = run.execute_build()
@@ -70,7 +75,8 @@ def test_every_paper_once(sql):
 
 def test_raw_audit_balances(sql):
     assert sql(
-        "select count(*), sum(entries_parsed), sum(entries_loaded), sum(entries_rejected) from raw.dumps"
+        "select count(*), sum(entries_parsed), sum(entries_loaded), sum(entries_rejected)"
+        " from raw.dumps"
     ) == [(5, 289, 289, 0)]
     assert sql("select count(*) from raw.validation_results where not success") == [(0,)]
 
@@ -102,12 +108,22 @@ def test_repo_links(sql):
     assert sql(
         "select url, host, owner, name, link_kind from marts.repo_links"
         " join marts.papers using (paper_id) where title like 'SPARSE Data%'"
-    ) == [("https://github.com/GuidoManni/SPARSE", "github.com", "GuidoManni", "SPARSE", "code_repository")]
+    ) == [
+        (
+            "https://github.com/GuidoManni/SPARSE",
+            "github.com",
+            "GuidoManni",
+            "SPARSE",
+            "code_repository",
+        )
+    ]
     kinds = dict(sql("select link_kind, count(*) from marts.repo_links group by all"))
     assert kinds["project_page"] == 2  # trustai4s-lab.github.io/fidelity, reczoo.github.io/UltraGCN
     assert kinds["package"] == 1 and kinds["model_hub"] == 1 and kinds["shortener"] == 1
     # One row per paper and URL, even where the same paper lists it in several dumps.
-    assert sql("select count(*) - count(distinct (paper_id, lower(url))) from marts.repo_links") == [(0,)]
+    assert sql(
+        "select count(*) - count(distinct (paper_id, lower(url))) from marts.repo_links"
+    ) == [(0,)]
     assert sql(
         "select count(*) from marts.papers where has_code <> (paper_id in"
         " (select paper_id from marts.repo_links where link_kind = 'code_repository'))"
@@ -166,4 +182,4 @@ def test_bad_dump_blocks_the_marts(tmp_path, monkeypatch):
         assert con.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts'"
         ).fetchall() == [(0,)]
-    assert run.summary_lines(result.success, checks)[-1].endswith("FAILED")
+    assert summary_lines(tmp_path / "w.duckdb", result.success, checks)[-1].endswith("FAILED")

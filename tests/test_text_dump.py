@@ -80,20 +80,36 @@ def test_metadata_fields(seed_batch):
     assert last["title"] == "Deep Networks Always Grok and Here is Why"
     assert (last["authors_count"], last["published_on"]) == (3, dt.date(2024, 2, 23))
     largest = entry(seed_batch, "000_a401d38fde9a8c54.txt", 33)
-    assert largest["title"].startswith("Pre-training vision models for the classification of alerts")
+    assert largest["title"].startswith(
+        "Pre-training vision models for the classification of alerts"
+    )
     assert largest["authors_count"] == 18
 
 
 @pytest.mark.parametrize(
     ("dump_id", "position", "title_start", "published", "comments"),
     [
-        ("000_a401d38fde9a8c54.txt", 25, "A Model Zoo on Phase Transitions", dt.date(2025, 4, 25), 2),
+        (
+            "000_a401d38fde9a8c54.txt",
+            25,
+            "A Model Zoo on Phase Transitions",
+            dt.date(2025, 4, 25),
+            2,
+        ),
         ("003_0ee2deba839f99fc.txt", 29, "Skip a Layer or Loop it?", dt.date(2025, 7, 10), 14),
-        ("004_4283718b8e5bfa58.txt", 9, "A Model Zoo on Phase Transitions", dt.date(2025, 4, 25), 2),
+        (
+            "004_4283718b8e5bfa58.txt",
+            9,
+            "A Model Zoo on Phase Transitions",
+            dt.date(2025, 4, 25),
+            2,
+        ),
         ("004_4283718b8e5bfa58.txt", 10, "Flow Equivariant Recurrent", dt.date(2025, 7, 19), 1),
     ],
 )
-def test_comment_counts_after_the_date(seed_batch, dump_id, position, title_start, published, comments):
+def test_comment_counts_after_the_date(
+    seed_batch, dump_id, position, title_start, published, comments
+):
     row = entry(seed_batch, dump_id, position)
     assert row["title"].startswith(title_start)
     assert (row["published_on"], row["comments_count"]) == (published, comments)
@@ -140,13 +156,21 @@ def parse_one(text: str, **overrides):
 
     data = text.encode("utf-8")
     f = DumpFile(
-        path=None, file_name="t.txt", dump_id="t.txt", data=data, sha256="0" * 64,
-        modified_at=dt.datetime(2026, 5, 1), **overrides,
+        path=None,
+        file_name="t.txt",
+        dump_id="t.txt",
+        data=data,
+        sha256="0" * 64,
+        modified_at=dt.datetime(2026, 5, 1),
+        **overrides,
     )
     return parse_dumps([f])
 
 
-HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\nbyAK and the research community\n\nJan 8\n\n"
+HEADER = (
+    "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\n"
+    "byAK and the research community\n\nJan 8\n\n"
+)
 
 
 def test_hard_line_breaks_and_organisation():
@@ -160,7 +184,8 @@ def test_hard_line_breaks_and_organisation():
     assert (first["organisation"], first["authors_count"]) == ("Google", None)
     # Captured Jan 8 2026 (file modified May 2026): `Dec 30` cannot be after the capture.
     assert (first["published_on"], first["published_year_rule"]) == (
-        dt.date(2025, 12, 30), "year_before_capture",
+        dt.date(2025, 12, 30),
+        "year_before_capture",
     )
     assert (second["published_on"], second["comments_count"]) == (dt.date(2026, 1, 3), 5)
 
@@ -173,7 +198,7 @@ def test_bad_entries_are_rejected_with_reasons():
         "Cut off title"
     )
     assert batch.entries["position"].to_list() == [3]
-    reasons = dict(zip(batch.rejects["position"].to_list(), batch.rejects["reason"].to_list()))
+    reasons = dict(batch.rejects.select("position", "reason").rows())
     assert reasons[1] == "impossible date 'Feb 30, 2020'"
     assert reasons[2] == "duplicate in dump: same title as position 1"
     assert reasons[4].startswith("incomplete entry")

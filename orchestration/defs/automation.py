@@ -1,6 +1,5 @@
 """How runs start: one job that builds everything, a daily schedule, a dumps-folder sensor."""
 
-
 import hashlib
 import json
 
@@ -48,7 +47,9 @@ def new_dumps_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
         return dg.SkipReason(f"dumps folder {warehouse.dumps_path()} does not exist")
     state = folder_state(warehouse)
     previous = json.loads(context.cursor) if context.cursor else {}
-    changed = sorted(name for name, fingerprint in state.items() if previous.get(name) != fingerprint)
+    changed = sorted(
+        name for name, fingerprint in state.items() if previous.get(name) != fingerprint
+    )
     context.update_cursor(json.dumps(state))
     if not changed:
         return dg.SkipReason("no new or changed dumps")
@@ -57,5 +58,3 @@ def new_dumps_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
         run_key=run_key,
         tags={"papers/changed_files": str(len(changed))},
     )
-
-

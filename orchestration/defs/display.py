@@ -29,7 +29,9 @@ def markdown_table(rows: Sequence[dict[str, Any]], limit: int = 100) -> str:
         "| " + " | ".join(escape_cell(c) for c in columns) + " |",
         "| " + " | ".join("---" for _ in columns) + " |",
     ]
-    lines += ["| " + " | ".join(escape_cell(r.get(c)) for c in columns) + " |" for r in rows[:limit]]
+    lines += [
+        "| " + " | ".join(escape_cell(r.get(c)) for c in columns) + " |" for r in rows[:limit]
+    ]
     if len(rows) > limit:
         lines.append(f"\n… and {len(rows) - limit} more rows")
     return "\n".join(lines)

@@ -1,6 +1,5 @@
 """Ingest: the dump files, their parsed entries, and the raw tables they land in."""
 
-
 from pathlib import Path
 
 import dagster as dg
@@ -33,7 +32,12 @@ def dump_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     folder = warehouse.dumps_path()
     files = [read_dump(path, folder) for path in list_dump_paths(folder)]
     inventory = [
-        {"file_name": f.file_name, "dump_id": f.dump_id, "size_bytes": f.size_bytes, "sha256": f.sha256}
+        {
+            "file_name": f.file_name,
+            "dump_id": f.dump_id,
+            "size_bytes": f.size_bytes,
+            "sha256": f.sha256,
+        }
         for f in files
     ]
     for f in files:
@@ -80,8 +84,14 @@ def parsed_dumps(
             "audit": dg.MetadataValue.md(
                 markdown_table(
                     dumps.select(
-                        "file_name", "status", "layout", "captured_on", "capture_rule",
-                        "entries_parsed", "entries_loaded", "entries_rejected",
+                        "file_name",
+                        "status",
+                        "layout",
+                        "captured_on",
+                        "capture_rule",
+                        "entries_parsed",
+                        "entries_loaded",
+                        "entries_rejected",
                     ).to_dicts()
                 )
             ),
@@ -94,7 +104,10 @@ def parsed_dumps(
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            ["raw", table], description=text, group_name="ingest", kinds={"duckdb"},
+            ["raw", table],
+            description=text,
+            group_name="ingest",
+            kinds={"duckdb"},
             deps=["parsed_dumps"],
         )
         for table, text in RAW_TABLES.items()
@@ -108,7 +121,9 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource, 
         result = land_batch(con, batch)
     context.log.info(
         f"landed {len(result.dump_ids)} dumps: "
-        + ", ".join(f"{t} +{n} (replaced {result.rows_replaced[t]})" for t, n in result.rows.items())
+        + ", ".join(
+            f"{t} +{n} (replaced {result.rows_replaced[t]})" for t, n in result.rows.items()
+        )
     )
     for table in RAW_TABLES:
         yield dg.MaterializeResult(

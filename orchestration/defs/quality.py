@@ -6,7 +6,6 @@ A failed expectation fails the check with severity ERROR, and because the checks
 dbt marts downstream are not built on bad data.
 """
 
-
 import dagster as dg
 
 from ..quality.validation import validate_dumps

@@ -1,6 +1,5 @@
 """Resources shared by the assets: the DuckDB warehouse and the dbt CLI."""
 
-
 import os
 import sys
 from collections.abc import Iterator

@@ -4,7 +4,6 @@ The dbt sources carry `meta.dagster.asset_key` (raw/<table>), so lineage runs fr
 assets that land the raw tables into the models that read them.
 """
 
-
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,9 +33,9 @@ def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
 def prepare_dbt_project(project: DbtProject) -> None:
     """Run `dbt parse` only when the manifest is stale; dbt's partial parse keeps it quick."""
     if manifest_is_stale(Path(project.project_dir), Path(project.manifest_path)):
-        DbtCliResource(
-            project_dir=project, dbt_executable=dbt_executable()
-        ).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet"], target_path=project.target_path
+        ).wait()
 
 
 dbt_project = DbtProject(
@@ -62,7 +61,9 @@ class PapersDbtTranslator(DagsterDbtTranslator):
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=PapersDbtTranslator())
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     """Build and test the dbt models (dbt build), streaming each model and test as it ends."""
     warehouse.export_for_dbt()
     yield from dbt.cli(["build"], context=context).stream()

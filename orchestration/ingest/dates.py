@@ -94,7 +94,9 @@ def resolve_capture(
     if selector is None:
         if given[0] is not None:
             return Capture(given[0], None, given[1])
-        year, _ = infer_capture_year(modified_on.month, modified_on.day, modified_on, max_printed_year)
+        year, _ = infer_capture_year(
+            modified_on.month, modified_on.day, modified_on, max_printed_year
+        )
         return Capture(year, None, RULE_NO_SELECTOR)
     month, day = selector
     if given[0] is not None:
@@ -103,9 +105,7 @@ def resolve_capture(
     return Capture(year, safe_date(year, month, day), rule)
 
 
-def yearless_date(
-    month: int, day: int, capture: Capture
-) -> tuple[dt.date | None, str | None]:
+def yearless_date(month: int, day: int, capture: Capture) -> tuple[dt.date | None, str | None]:
     """A paper date printed without a year takes the capture year, and is never after the
     capture date: when it would be, it belongs to the year before."""
     if capture.year is None:

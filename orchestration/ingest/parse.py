@@ -8,7 +8,6 @@ entries parsed = loaded + rejected.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -95,9 +94,7 @@ def _captures(files: Iterable[DumpFile], facts: pl.DataFrame, overrides: Mapping
     result: dict[str, dates.Capture] = {}
     for f in files:
         row = by_id[f.dump_id]
-        selector = (
-            (row["selector_month"], row["selector_day"]) if row["selector_month"] else None
-        )
+        selector = (row["selector_month"], row["selector_day"]) if row["selector_month"] else None
         result[f.dump_id] = dates.resolve_capture(
             selector,
             modified_on=f.modified_at.date(),
@@ -133,12 +130,18 @@ def _published_on(entries: pl.DataFrame, captures: Mapping[str, dates.Capture]) 
     yearless = pl.col("published_year").is_null() & month.is_not_null()
     after_capture = in_capture_year > pl.col("captured_on")
     return e.with_columns(
-        published_on=pl.when(pl.col("published_year").is_not_null()).then(printed)
-        .when(yearless & after_capture.fill_null(False)).then(year_before)
-        .when(yearless).then(in_capture_year),
-        published_year_rule=pl.when(pl.col("published_year").is_not_null()).then(pl.lit("printed"))
-        .when(yearless & after_capture.fill_null(False)).then(pl.lit("year_before_capture"))
-        .when(yearless & pl.col("capture_year").is_not_null()).then(pl.lit("capture_year")),
+        published_on=pl.when(pl.col("published_year").is_not_null())
+        .then(printed)
+        .when(yearless & after_capture.fill_null(False))
+        .then(year_before)
+        .when(yearless)
+        .then(in_capture_year),
+        published_year_rule=pl.when(pl.col("published_year").is_not_null())
+        .then(pl.lit("printed"))
+        .when(yearless & after_capture.fill_null(False))
+        .then(pl.lit("year_before_capture"))
+        .when(yearless & pl.col("capture_year").is_not_null())
+        .then(pl.lit("capture_year")),
     )
 
 
@@ -155,21 +158,25 @@ def parse_dumps(
     not_dumps = set(facts.filter(~pl.col("is_dump")).get_column("dump_id").to_list())
     captures = _captures(files, facts, overrides)
 
-    entries = (
-        parsed.filter(~pl.col("dump_id").is_in(list(not_dumps)))
-        .with_columns(title=clean_text(pl.col("title")), abstract=clean_text(pl.col("abstract")))
+    entries = parsed.filter(~pl.col("dump_id").is_in(list(not_dumps))).with_columns(
+        title=clean_text(pl.col("title")), abstract=clean_text(pl.col("abstract"))
     )
     entries = with_identity(_published_on(entries, captures))
     file_names = pl.DataFrame(
         {"dump_id": [f.dump_id for f in files], "file_name": [f.file_name for f in files]}
     )
     raw_text = pl.concat_str(
-        [pl.col("title"), pl.col("abstract").fill_null(""), pl.col("published_on_text").fill_null("")],
+        [
+            pl.col("title"),
+            pl.col("abstract").fill_null(""),
+            pl.col("published_on_text").fill_null(""),
+        ],
         separator="\n",
     ).str.strip_chars()
     first_position = pl.col("position").min().over("dump_id", "paper_id")
     reason = (
-        pl.when(pl.col("title").fill_null("") == "").then(pl.lit("empty title"))
+        pl.when(pl.col("title").fill_null("") == "")
+        .then(pl.lit("empty title"))
         .when(pl.col("abstract").is_null())
         .then(pl.lit("incomplete entry: a title with no abstract after it (dump cut off?)"))
         .when(pl.col("published_month").is_not_null() & pl.col("published_on").is_null())
@@ -178,20 +185,34 @@ def parse_dumps(
         .then(pl.format("duplicate in dump: same title as position {}", first_position))
     )
     entries = entries.with_columns(reject_reason=reason)
-    rejects = entries.filter(pl.col("reject_reason").is_not_null()).join(
-        file_names, on="dump_id", how="left"
-    ).select(
-        "dump_id", "file_name", "position", reason="reject_reason", raw_text=raw_text
+    rejects = (
+        entries.filter(pl.col("reject_reason").is_not_null())
+        .join(file_names, on="dump_id", how="left")
+        .select("dump_id", "file_name", "position", reason="reject_reason", raw_text=raw_text)
     )
-    orphan_rejects = orphans.filter(~pl.col("dump_id").is_in(list(not_dumps))).join(file_names, on="dump_id", how="left").select(
-        "dump_id", "file_name", position=pl.lit(None, pl.Int32),
-        reason=pl.lit("metadata block with no title before it"), raw_text="raw_text",
+    orphan_rejects = (
+        orphans.filter(~pl.col("dump_id").is_in(list(not_dumps)))
+        .join(file_names, on="dump_id", how="left")
+        .select(
+            "dump_id",
+            "file_name",
+            position=pl.lit(None, pl.Int32),
+            reason=pl.lit("metadata block with no title before it"),
+            raw_text="raw_text",
+        )
     )
-    loaded = entries.filter(pl.col("reject_reason").is_null()).select(list(ENTRIES_SCHEMA)).cast(ENTRIES_SCHEMA)
+    loaded = (
+        entries.filter(pl.col("reject_reason").is_null())
+        .select(list(ENTRIES_SCHEMA))
+        .cast(ENTRIES_SCHEMA)
+    )
 
     dumps = _dump_rows(files, facts, captures, loaded, entries, not_dumps)
     whole_file_rejects = dumps.filter(pl.col("status") == "rejected").select(
-        "dump_id", "file_name", position=pl.lit(None, pl.Int32), reason="reject_reason",
+        "dump_id",
+        "file_name",
+        position=pl.lit(None, pl.Int32),
+        reason="reject_reason",
         raw_text=pl.lit(None, pl.String),
     )
     rejects = pl.concat(

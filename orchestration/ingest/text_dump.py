@@ -59,8 +59,12 @@ DUMP_SCHEMA = {
     "selector_day": pl.Int8,
     "max_printed_year": pl.Int32,
 }
-_MONTH_NUMBER = {m: i for i, m in enumerate(
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+_MONTH_NUMBER = {
+    m: i
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
 
 
 def _month(expr: pl.Expr) -> pl.Expr:
@@ -85,11 +89,16 @@ def classify_lines(lines: pl.DataFrame) -> pl.DataFrame:
     """Tag each line: blank, header, selector, authors, dot, date, org or text."""
     line = pl.col("line")
     base_kind = (
-        pl.when(line == "").then(pl.lit("blank"))
-        .when(line.str.contains(AUTHORS_LINE)).then(pl.lit("authors"))
-        .when(line == "·").then(pl.lit("dot"))
-        .when(line.str.contains(DATE_LINE)).then(pl.lit("date"))
-        .when(line.is_in(HEADER_PHRASES)).then(pl.lit("header_phrase"))
+        pl.when(line == "")
+        .then(pl.lit("blank"))
+        .when(line.str.contains(AUTHORS_LINE))
+        .then(pl.lit("authors"))
+        .when(line == "·")
+        .then(pl.lit("dot"))
+        .when(line.str.contains(DATE_LINE))
+        .then(pl.lit("date"))
+        .when(line.is_in(HEADER_PHRASES))
+        .then(pl.lit("header_phrase"))
         .otherwise(pl.lit("text"))
     )
     tagged = lines.with_columns(kind=base_kind)
@@ -112,10 +121,13 @@ def classify_lines(lines: pl.DataFrame) -> pl.DataFrame:
         next_nonblank=next_nonblank,
     )
     return tagged.with_columns(
-        kind=pl.when(pl.col("in_header") & (pl.col("kind") == "date")).then(pl.lit("selector"))
-        .when(pl.col("in_header") & (pl.col("kind") != "blank")).then(pl.lit("header"))
+        kind=pl.when(pl.col("in_header") & (pl.col("kind") == "date"))
+        .then(pl.lit("selector"))
+        .when(pl.col("in_header") & (pl.col("kind") != "blank"))
+        .then(pl.lit("header"))
         # The line before `·` names who wrote it: `• N authors` or an organisation.
-        .when((pl.col("kind") == "text") & (pl.col("next_kind") == "dot")).then(pl.lit("org"))
+        .when((pl.col("kind") == "text") & (pl.col("next_kind") == "dot"))
+        .then(pl.lit("org"))
         .otherwise(pl.col("kind")),
         line=pl.when(pl.col("is_first_content"))
         .then(pl.col("line").str.replace(GLUED_HEADER, "").str.strip_chars())
@@ -144,8 +156,10 @@ def dump_facts(tagged: pl.DataFrame) -> pl.DataFrame:
     return facts.select(
         "dump_id",
         "is_dump",
-        layout=pl.when(~pl.col("has_blank_between")).then(pl.lit("glued"))
-        .when(pl.col("has_metadata")).then(pl.lit("with_metadata"))
+        layout=pl.when(~pl.col("has_blank_between"))
+        .then(pl.lit("glued"))
+        .when(pl.col("has_metadata"))
+        .then(pl.lit("with_metadata"))
         .otherwise(pl.lit("title_abstract")),
         date_selector=pl.col("date_selector"),
         selector_month=_month(pl.col("date_selector").str.extract(DATE_LINE, 1)),
@@ -163,7 +177,9 @@ def units(tagged: pl.DataFrame, layouts: pl.DataFrame) -> pl.DataFrame:
     meta_kinds = ["authors", "dot", "date", "org"]
     content = (
         tagged.join(layouts.select("dump_id", "layout"), on="dump_id", maintain_order="left")
-        .with_columns(prev_blank=(pl.col("kind").shift(1).over("dump_id") == "blank").fill_null(True))
+        .with_columns(
+            prev_blank=(pl.col("kind").shift(1).over("dump_id") == "blank").fill_null(True)
+        )
         .filter(~pl.col("in_header") & (pl.col("kind") != "blank"))
         .with_columns(is_meta=pl.col("kind").is_in(meta_kinds))
     )
@@ -180,8 +196,11 @@ def units(tagged: pl.DataFrame, layouts: pl.DataFrame) -> pl.DataFrame:
         # Old arXiv abstracts carry hard line breaks: a unit's lines are one paragraph.
         text=pl.col("line").str.join(" "),
         raw_text=pl.col("line").str.join("\n"),
-        authors_count=pl.col("line").filter(pl.col("kind") == "authors").first()
-        .str.extract(AUTHORS_LINE, 1).cast(pl.Int32),
+        authors_count=pl.col("line")
+        .filter(pl.col("kind") == "authors")
+        .first()
+        .str.extract(AUTHORS_LINE, 1)
+        .cast(pl.Int32),
         organisation=pl.col("line").filter(pl.col("kind") == "org").first(),
         date_line=pl.col("line").filter(pl.col("kind") == "date").first(),
     )
@@ -195,9 +214,11 @@ def entries_from_units(unit_rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFr
     rows = unit_rows.with_columns(
         segment=pl.when(pl.col("is_meta")).then(seg_of_meta - 1).otherwise(seg_of_meta)
     )
-    texts = rows.filter(~pl.col("is_meta")).with_columns(
-        rank=pl.int_range(pl.len()).over("dump_id", "segment")
-    ).with_columns(pair=pl.col("rank") // 2, role=pl.col("rank") % 2)
+    texts = (
+        rows.filter(~pl.col("is_meta"))
+        .with_columns(rank=pl.int_range(pl.len()).over("dump_id", "segment"))
+        .with_columns(pair=pl.col("rank") // 2, role=pl.col("rank") % 2)
+    )
     titles = texts.filter(pl.col("role") == 0).select(
         "dump_id", "segment", "pair", title="text", title_unit="unit"
     )
@@ -209,9 +230,7 @@ def entries_from_units(unit_rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFr
         "dump_id", "segment", "unit", "raw_text", "authors_count", "organisation", "date_line"
     )
     metas_attached = metas.join(last_pair, on=["dump_id", "segment"], how="left")
-    orphans = metas_attached.filter(pl.col("pair").is_null()).select(
-        "dump_id", "unit", "raw_text"
-    )
+    orphans = metas_attached.filter(pl.col("pair").is_null()).select("dump_id", "unit", "raw_text")
     # Two metadata blocks after one entry: the first describes it, the rest are orphans.
     metas_attached = metas_attached.filter(pl.col("pair").is_not_null()).with_columns(
         nth=pl.int_range(pl.len()).over("dump_id", "segment")
@@ -245,8 +264,9 @@ def entries_from_units(unit_rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFr
         published_day=date.str.extract(DATE_LINE, 2).cast(pl.Int8),
         published_year=date.str.extract(DATE_LINE, 3).cast(pl.Int32),
         # The page prints a comment count only when there are comments.
-        comments_count=pl.when(date.is_not_null())
-        .then(date.str.extract(DATE_LINE, 4).cast(pl.Int32).fill_null(0)),
+        comments_count=pl.when(date.is_not_null()).then(
+            date.str.extract(DATE_LINE, 4).cast(pl.Int32).fill_null(0)
+        ),
     )
     return entries.cast(ENTRY_SCHEMA), orphans
 

@@ -1,0 +1,68 @@
+"""The figures a user checks after a run, read back from the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from .landing.land import connect
+
+LATEST_VALIDATION = "run_id = (select arg_max(run_id, validated_at) from raw.validation_results)"
+# name -> (query, line template); a query whose tables are missing (a step failed) is skipped.
+FIGURES = {
+    "dumps": (
+        """select count(*) filter (status = 'loaded'), count(*) filter (status = 'rejected')
+           from raw.dumps""",
+        "dumps:     {0} loaded, {1} rejected whole",
+    ),
+    "entries": (
+        "select sum(entries_parsed), sum(entries_loaded), sum(entries_rejected) from raw.dumps",
+        "entries:   {0} parsed = {1} loaded + {2} rejected",
+    ),
+    "validation": (
+        f"""select count(distinct dump_id), count(*) filter (success), count(*) filter (not success)
+            from raw.validation_results where {LATEST_VALIDATION}""",
+        "validated: {0} dumps; {1} expectation results passed, {2} failed",
+    ),
+    "papers": (
+        """select count(*), count(*) filter (appearances > 1), count(*) filter (has_code)
+           from marts.papers""",
+        "papers:    {0} distinct, {1} in more than one dump, {2} with code",
+    ),
+    "links": (
+        """select count(*), count(*) filter (link_kind = 'code_repository')
+           from marts.repo_links""",
+        "links:     {0} repo links, {1} to code repositories",
+    ),
+    "topics": (
+        """select (select count(*) from marts.topics where papers > 0),
+                  (select count(*) from marts.topics),
+                  (select count(*) from marts.papers
+                   where paper_id not in (select paper_id from marts.paper_topics))""",
+        "topics:    {0} of {1} topics matched; {2} papers match no topic",
+    ),
+}
+
+
+def summary_lines(
+    warehouse: Path, run_ok: bool, checks: list[dg.AssetCheckEvaluation]
+) -> list[str]:
+    """One line per figure, the failed checks, and a last line that says OK or FAILED."""
+    lines = []
+    if warehouse.exists():
+        with connect(warehouse, read_only=True) as con:
+            for query, template in FIGURES.values():
+                try:
+                    lines.append(template.format(*con.execute(query).fetchall()[0]))
+                except Exception:  # noqa: BLE001 - the tables of a step that did not run
+                    continue
+    failed = [c for c in checks if not c.passed]
+    lines.append(
+        f"checks:    {len(checks) - len(failed)} passed, {len(failed)} failed"
+        " (Great Expectations suites and dbt tests)"
+    )
+    lines += [f"  FAILED {c.asset_key.to_user_string()} {c.check_name}" for c in failed]
+    lines.append(f"warehouse: {warehouse}")
+    lines.append("result:    " + ("OK" if run_ok and not failed else "FAILED"))
+    return lines
