@@ -9,9 +9,11 @@ so the run shows in the UI) and exits non-zero when any step or check failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -19,14 +21,25 @@ from . import settings
 from .summary import summary_lines
 
 
+@dataclass(frozen=True)
+class Build:
+    """A finished run of build_warehouse: the result, every check, and each step's timing."""
+
+    result: dg.ExecuteInProcessResult
+    checks: list[dg.AssetCheckEvaluation]
+    steps: list  # RunStepKeyStatsSnapshot, in the order the steps started
+
+    @property
+    def step_order(self) -> list[str]:
+        return [step.step_key for step in self.steps]
+
+
 def load_definitions() -> dg.Definitions:
     return dg.load_from_defs_folder(path_within_project=settings.PROJECT_ROOT / "orchestration")
 
 
-def execute_build(
-    capture_year_overrides: dict[str, int] | None = None,
-) -> tuple[dg.ExecuteInProcessResult, list[dg.AssetCheckEvaluation]]:
-    """Run the build_warehouse job in this process; return the result and every check."""
+def execute_build(capture_year_overrides: dict[str, int] | None = None) -> Build:
+    """Run the build_warehouse job in this process."""
     job = load_definitions().resolve_job_def("build_warehouse")
     home = os.environ.get("DAGSTER_HOME")
     instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
@@ -44,7 +57,15 @@ def execute_build(
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     ]
-    return result, checks
+    steps = sorted(instance.get_run_step_stats(result.run_id), key=lambda s: s.start_time or 0)
+    return Build(result, checks, steps)
+
+
+def print_steps(build: Build) -> None:
+    """Each step with its status and wall time, in the order they ran."""
+    for step in build.steps:
+        took = (step.end_time or 0) - (step.start_time or 0)
+        print(f"  step {step.step_key:<28} {step.status.value.lower():<8} {took:6.1f} s")
 
 
 def parse_overrides(parser: argparse.ArgumentParser, items: list[str]) -> dict[str, int]:
@@ -72,7 +93,14 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     print(f"dumps folder: {settings.dumps_dir()}", flush=True)
-    result, checks = execute_build(overrides)
+    log = settings.warehouse_dir() / "logs" / "last_run.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    print(f"building... (dbt's own output goes to {log})", flush=True)
+    # dbt's per-node lines are written to stdout by dagster-dbt: keep them, out of the way.
+    with log.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
+        build = execute_build(overrides)
+    print_steps(build)
+    result, checks = build.result, build.checks
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             message = event.event_specific_data.error.message.strip()

@@ -46,15 +46,17 @@ def warehouse(tmp_path_factory):
         mp.setenv("PAPERS_DUMPS_DIR", str(dumps))
         mp.setenv("PAPERS_WAREHOUSE", str(path))
         mp.delenv("DAGSTER_HOME", raising=False)
-        result, checks = run.execute_build()
-        assert result.success
-        assert checks and all(c.passed for c in checks), [
-            c.check_name for c in checks if not c.passed
-        ]
+        build = run.execute_build()
+        assert build.result.success
+        failed = [c.check_name for c in build.checks if not c.passed]
+        assert build.checks and not failed, failed
+        # Validation is a gate: it runs after landing and before any dbt model.
+        order = build.step_order
+        assert order.index("raw_tables") < order.index("great_expectations_suites")
+        assert order.index("great_expectations_suites") < order.index("dbt_models")
         counts = table_counts(path)
         # A second run over the same input changes no count.
-        again, _ = run.execute_build()
-        assert again.success
+        assert run.execute_build().result.success
         assert table_counts(path) == counts
         yield path
 
@@ -169,7 +171,9 @@ def test_bad_dump_blocks_the_marts(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERS_DUMPS_DIR", str(dumps))
     monkeypatch.setenv("PAPERS_WAREHOUSE", str(tmp_path / "w.duckdb"))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    result, checks = run.execute_build()
+    build = run.execute_build()
+    result, checks = build.result, build.checks
+    assert "dbt_models" not in build.step_order
     failed = [c for c in checks if not c.passed]
     assert [c.check_name for c in failed] == ["entries_suite"]
     failing_dumps = failed[0].metadata["failing_dumps"].value

@@ -45,7 +45,11 @@ prepare_dbt_project(dbt_project)
 
 
 class PapersDbtTranslator(DagsterDbtTranslator):
-    """Asset keys <schema>/<model> (marts/papers) and groups from the dbt folder."""
+    """Asset keys <schema>/<model> (marts/papers) and groups from the dbt folder.
+
+    The raw sources carry no dbt tests: the raw schema's constraints and the blocking Great
+    Expectations checks guard them (dbt tests on assets it does not own would run un-gated).
+    """
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
