@@ -103,8 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     result, checks = build.result, build.checks
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            message = event.event_specific_data.error.message.strip()
-            print(f"step failed: {event.step_key}: {message}")
+            error = event.event_specific_data.error
+            while error.cause is not None:  # the framework's wrapper says less than its cause
+                error = error.cause
+            print(f"step failed: {event.step_key}: {error.message.strip()}")
     lines = summary_lines(settings.warehouse_path(), result.success, checks)
     print("\n".join(lines))
     print(f"took {time.monotonic() - started:.1f} s (run id {result.run_id})")

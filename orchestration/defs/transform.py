@@ -4,6 +4,8 @@ The dbt sources carry `meta.dagster.asset_key` (raw/<table>), so lineage runs fr
 assets that land the raw tables into the models that read them.
 """
 
+import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -70,4 +72,20 @@ def dbt_models(
 ):
     """Build and test the dbt models (dbt build), streaming each model and test as it ends."""
     warehouse.export_for_dbt()
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context)
+    yield from invocation.stream()
+    keep_partial_parse(invocation.target_path, dbt_project.project_dir / dbt_project.target_path)
+
+
+def keep_partial_parse(run_target: Path, project_target: Path) -> None:
+    """Hand this run's parse state back to the project's target folder.
+
+    dagster-dbt gives each run a target folder of its own, seeded with the project's
+    partial_parse.msgpack; dbt re-parses everything when the profile (the warehouse path)
+    differs from that file's, so keeping the latest one makes the next run's parse partial.
+    """
+    state = run_target / "partial_parse.msgpack"
+    if state.exists():
+        tmp = project_target / "partial_parse.msgpack.tmp"
+        shutil.copyfile(state, tmp)
+        os.replace(tmp, project_target / "partial_parse.msgpack")
