@@ -26,7 +26,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\n' > $@
+	printf 'telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n' > $@
 
 run: venv $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.run

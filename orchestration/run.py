@@ -18,6 +18,9 @@ from dataclasses import dataclass
 import dagster as dg
 
 from . import settings
+from .defs.automation import range_tags
+from .defs.partitions import dumps_partitions
+from .ingest.inventory import files_by_dump_id
 from .summary import summary_lines
 
 
@@ -38,17 +41,36 @@ def load_definitions() -> dg.Definitions:
     return dg.load_from_defs_folder(path_within_project=settings.PROJECT_ROOT / "orchestration")
 
 
-def execute_build(capture_year_overrides: dict[str, int] | None = None) -> Build:
-    """Run the build_warehouse job in this process."""
+def register_dumps(instance: dg.DagsterInstance) -> list[str]:
+    """Add every dump file of the folder as a partition; return their keys in partition order."""
+    present = files_by_dump_id(settings.dumps_dir())
+    known = instance.get_dynamic_partitions(dumps_partitions.name)
+    new = sorted(set(present) - set(known))
+    if new:
+        instance.add_dynamic_partitions(dumps_partitions.name, new)
+    return [key for key in known + new if key in present]
+
+
+def execute_build(
+    capture_year_overrides: dict[str, int] | None = None, reload: bool = False
+) -> Build:
+    """Run the build_warehouse job in this process over every dump of the folder, as one run."""
     job = load_definitions().resolve_job_def("build_warehouse")
     home = os.environ.get("DAGSTER_HOME")
     instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
-    parse_config = {"capture_year_overrides": capture_year_overrides or {}}
+    keys = register_dumps(instance)
+    if not keys:
+        raise SystemExit(f"no dump files in {settings.dumps_dir()}: nothing to build")
+    parse_config = {"capture_year_overrides": capture_year_overrides or {}, "reload": reload}
     result = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
+        tags=range_tags(keys[0], keys[-1]),
         run_config={
-            "ops": {"parsed_dumps": {"config": parse_config}},
+            "ops": {
+                "dump_files": {"config": parse_config},
+                "parsed_dumps": {"config": parse_config},
+            },
             "loggers": {"console": {"config": {"log_level": "WARNING"}}},
         },
     )
@@ -89,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE=YEAR",
         help="capture year of a dump (file name or dump_id), beating sidecars and inference",
     )
-    overrides = parse_overrides(parser, parser.parse_args(argv).capture_year)
+    parser.add_argument(
+        "--reload", action="store_true", help="parse every dump again, changed or not"
+    )
+    args = parser.parse_args(argv)
+    overrides = parse_overrides(parser, args.capture_year)
 
     started = time.monotonic()
     print(f"dumps folder: {settings.dumps_dir()}", flush=True)
@@ -98,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"building... (dbt's own output goes to {log})", flush=True)
     # dbt's per-node lines are written to stdout by dagster-dbt: keep them, out of the way.
     with log.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
-        build = execute_build(overrides)
+        build = execute_build(overrides, reload=args.reload)
     print_steps(build)
     result, checks = build.result, build.checks
     for event in result.all_events:

@@ -33,5 +33,12 @@ def warehouse_path() -> Path:
 
 
 def warehouse_dir() -> Path:
-    """Where run artefacts live beside the DuckDB file (parsed Parquet, Data Docs)."""
+    """Where run artefacts live beside the published file (logs, Parquet exports, Data Docs)."""
     return warehouse_path().parent
+
+
+def work_database_path() -> Path:
+    """The working database the pipeline builds in (PAPERS_WORK_DATABASE, default
+    work/<name> beside the published file); users read the published snapshot instead."""
+    published = warehouse_path()
+    return _path_from_env("PAPERS_WORK_DATABASE", published.parent / "work" / published.name)

@@ -8,21 +8,21 @@ import dagster as dg
 
 from .landing.land import connect
 
-LATEST_VALIDATION = "run_id = (select arg_max(run_id, validated_at) from raw.validation_results)"
+LATEST_VALIDATION = "run_id = (select arg_max(run_id, validated_at) from audit.validation_results)"
 # name -> (query, line template); a query whose tables are missing (a step failed) is skipped.
 FIGURES = {
     "dumps": (
         """select count(*) filter (status = 'loaded'), count(*) filter (status = 'rejected')
-           from raw.dumps""",
+           from audit.dumps""",
         "dumps:     {0} loaded, {1} rejected whole",
     ),
     "entries": (
-        "select sum(entries_parsed), sum(entries_loaded), sum(entries_rejected) from raw.dumps",
+        "select sum(entries_parsed), sum(entries_loaded), sum(entries_rejected) from audit.dumps",
         "entries:   {0} parsed = {1} loaded + {2} rejected",
     ),
     "validation": (
         f"""select count(distinct dump_id), count(*) filter (success), count(*) filter (not success)
-            from raw.validation_results where {LATEST_VALIDATION}""",
+            from audit.validation_results where {LATEST_VALIDATION}""",
         "validated: {0} dumps; {1} expectation results passed, {2} failed",
     ),
     "papers": (
@@ -50,7 +50,7 @@ def summary_lines(
 ) -> list[str]:
     """One line per figure, the failed checks, and a last line that says OK or FAILED."""
     lines = []
-    if warehouse.exists():
+    if run_ok and warehouse.exists():
         with connect(warehouse, read_only=True) as con:
             for query, template in FIGURES.values():
                 try:
@@ -63,6 +63,7 @@ def summary_lines(
         " (Great Expectations suites and dbt tests)"
     )
     lines += [f"  FAILED {c.asset_key.to_user_string()} {c.check_name}" for c in failed]
-    lines.append(f"warehouse: {warehouse}")
-    lines.append("result:    " + ("OK" if run_ok and not failed else "FAILED"))
+    ok = run_ok and not failed
+    lines.append(f"warehouse: {warehouse}" + ("" if ok else " (not published: left as it was)"))
+    lines.append("result:    " + ("OK" if ok else "FAILED"))
     return lines

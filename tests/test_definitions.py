@@ -5,6 +5,8 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from orchestration.defs.automation import RANGE_END, RANGE_START
+from orchestration.defs.resources import WarehouseResource
 from orchestration.run import load_definitions
 
 
@@ -16,7 +18,7 @@ def defs() -> dg.Definitions:
 def test_all_definitions_load(defs):
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    expected = {"dump_files", "parsed_dumps"}
+    expected = {"dump_files", "parsed_dumps", "published_warehouse"}
     expected |= {f"raw/{t}" for t in ("dumps", "entries", "entry_links", "rejects")}
     expected |= {
         f"marts/{m}"
@@ -52,23 +54,50 @@ def test_validation_checks_block(defs):
     assert checks == {("raw/entries", "entries_suite"): True, ("raw/dumps", "dumps_suite"): True}
 
 
-def test_sensor_requests_a_run_only_when_the_folder_changes(defs, tmp_path, monkeypatch):
+def test_sensor_registers_new_dumps_and_runs_them_alone(defs, tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERS_DUMPS_DIR", str(tmp_path))
     sensor = defs.resolve_sensor_def("new_dumps_sensor")
+    instance = dg.DagsterInstance.ephemeral()
+    warehouse = WarehouseResource()
+
+    def tick(cursor=None):
+        with dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"warehouse": warehouse}
+        ) as context:
+            result = sensor(context)
+            if isinstance(result, dg.SensorResult):
+                for request in result.dynamic_partitions_requests:
+                    instance.add_dynamic_partitions(
+                        request.partitions_def_name, request.partition_keys
+                    )
+            return result, context.cursor
+
     (tmp_path / "a.txt").write_text("x")
-    with dg.build_sensor_context(resources={"warehouse": _warehouse()}) as context:
-        first = sensor(context)
-        assert isinstance(first, dg.RunRequest)
-        cursor = context.cursor
-    with dg.build_sensor_context(cursor=cursor, resources={"warehouse": _warehouse()}) as context:
-        assert isinstance(sensor(context), dg.SkipReason)
     (tmp_path / "b.txt").write_text("y")
-    with dg.build_sensor_context(cursor=cursor, resources={"warehouse": _warehouse()}) as context:
-        again = sensor(context)
-        assert isinstance(again, dg.RunRequest) and again.tags["papers/changed_files"] == "1"
+    first, cursor = tick()
+    assert [r.tags[RANGE_START] for r in first.run_requests] == ["a.txt"]
+    assert [r.tags[RANGE_END] for r in first.run_requests] == ["b.txt"]
+    assert instance.get_dynamic_partitions("dumps") == ["a.txt", "b.txt"]
+
+    quiet, cursor = tick(cursor)
+    assert isinstance(quiet, dg.SkipReason)
+
+    (tmp_path / "c.txt").write_text("z")
+    (tmp_path / "a.txt").write_text("changed bytes")
+    again, cursor = tick(cursor)
+    by_kind = {
+        ("range" if r.partition_key is None else r.partition_key): r for r in again.run_requests
+    }
+    assert set(by_kind) == {"range", "a.txt"}
+    assert by_kind["range"].tags[RANGE_START] == by_kind["range"].tags[RANGE_END] == "c.txt"
 
 
-def _warehouse():
-    from orchestration.defs.resources import WarehouseResource
-
-    return WarehouseResource()
+def test_schedule_covers_every_registered_dump(defs):
+    schedule = defs.resolve_schedule_def("daily_build")
+    with dg.instance_for_test() as instance:
+        with dg.build_schedule_context(instance=instance) as context:
+            assert isinstance(schedule(context), dg.SkipReason)
+        instance.add_dynamic_partitions("dumps", ["x.txt", "y.txt", "z.txt"])
+        with dg.build_schedule_context(instance=instance) as context:
+            request = schedule(context)
+            assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("x.txt", "z.txt")

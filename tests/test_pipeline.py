@@ -24,7 +24,7 @@ def table_counts(path) -> dict[str, int]:
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('raw', 'marts') and table_type = 'BASE TABLE'"
+            "where table_schema in ('audit', 'marts', 'reference') and table_type = 'BASE TABLE'"
         ).fetchall()
         return {
             f"{schema}.{name}": con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[
@@ -54,6 +54,7 @@ def warehouse(tmp_path_factory):
         order = build.step_order
         assert order.index("raw_tables") < order.index("great_expectations_suites")
         assert order.index("great_expectations_suites") < order.index("dbt_models")
+        assert order.index("dbt_models") < order.index("published_warehouse")
         counts = table_counts(path)
         # A second run over the same input changes no count.
         assert run.execute_build().result.success
@@ -75,12 +76,26 @@ def test_every_paper_once(sql):
     assert sql("select sum(appearances) from marts.papers") == [(289,)]
 
 
-def test_raw_audit_balances(sql):
+def test_published_audit_balances(sql):
     assert sql(
         "select count(*), sum(entries_parsed), sum(entries_loaded), sum(entries_rejected)"
-        " from raw.dumps"
+        " from audit.dumps"
     ) == [(5, 289, 289, 0)]
-    assert sql("select count(*) from raw.validation_results where not success") == [(0,)]
+    assert sql("select count(*) from audit.validation_results where not success") == [(0,)]
+    assert sql("select count(*) from reference.topic_taxonomy")[0][0] >= 15
+
+
+def test_published_snapshot_and_parquet(warehouse, sql):
+    # Readable by every DuckDB 1.x: the snapshot is written in v1.0.0 storage.
+    assert sql("select tags['storage_version'] from duckdb_databases() where not internal") == [
+        ("v1.0.0+",)
+    ]
+    parquet = warehouse.parent / "parquet"
+    for mart in MART_TABLES:
+        rows = duckdb.sql(f"select count(*) from read_parquet('{parquet / mart}.parquet')")
+        assert rows.fetchall() == sql(f"select count(*) from marts.{mart}")
+    # The working database is elsewhere: users never open the file the pipeline writes.
+    assert (warehouse.parent / "work" / "papers.duckdb").exists()
 
 
 def test_merged_facts_of_a_paper_in_every_dump(sql):
@@ -182,7 +197,9 @@ def test_bad_dump_blocks_the_marts(tmp_path, monkeypatch):
         "entries.expect_column_pair_values_a_to_be_greater_than_b(captured_on,published_on)"
     ]
     assert not result.success
-    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+    # Nothing was published, and the working database holds no marts.
+    assert not (tmp_path / "w.duckdb").exists()
+    with duckdb.connect(str(tmp_path / "work" / "w.duckdb"), read_only=True) as con:
         assert con.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts'"
         ).fetchall() == [(0,)]

@@ -5,7 +5,8 @@ import json
 
 import dagster as dg
 
-from ..ingest.discovery import list_dump_paths
+from ..ingest.inventory import files_by_dump_id
+from .partitions import dumps_partitions
 from .resources import WarehouseResource
 
 # In process: the steps share one DuckDB writer, and a run of the seeds is dominated by
@@ -14,25 +15,28 @@ build_warehouse = dg.define_asset_job(
     "build_warehouse",
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
-    description="Parse every dump, land it, validate it, and build the dbt marts.",
+    description=(
+        "Parse the run's dumps (one partition each; unchanged ones are skipped), land and "
+        "validate them, build the dbt marts and publish the snapshot."
+    ),
 )
 
-daily_build = dg.ScheduleDefinition(
-    name="daily_build",
-    job=build_warehouse,
-    cron_schedule="0 6 * * *",
-    execution_timezone="UTC",
-    description="Rebuild the warehouse every day at 06:00 UTC.",
-)
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
 
 
-def folder_state(warehouse: WarehouseResource) -> dict[str, list]:
-    """What the sensor compares between ticks: each file's size and modification time."""
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """Tags that make one run cover a range of partitions (a single-run backfill)."""
+    return {RANGE_START: first, RANGE_END: last}
+
+
+def folder_fingerprints(warehouse: WarehouseResource) -> dict[str, list]:
+    """dump_id -> [size, mtime_ns] for every dump file: cheap to take every minute."""
     folder = warehouse.dumps_path()
     state = {}
-    for path in list_dump_paths(folder):
-        stat = path.stat()
-        state[path.relative_to(folder).as_posix()] = [stat.st_size, stat.st_mtime_ns]
+    for dump_id, name in files_by_dump_id(folder).items():
+        stat = (folder / name).stat()
+        state[dump_id] = [stat.st_size, stat.st_mtime_ns]
     return state
 
 
@@ -40,21 +44,43 @@ def folder_state(warehouse: WarehouseResource) -> dict[str, list]:
     job=build_warehouse,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts a build when files in the dumps folder are added or change.",
+    description=(
+        "Registers new dump files as partitions and runs them alone: new files together in "
+        "one run, each changed file in a run of its own."
+    ),
 )
 def new_dumps_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     if not warehouse.dumps_path().is_dir():
         return dg.SkipReason(f"dumps folder {warehouse.dumps_path()} does not exist")
-    state = folder_state(warehouse)
+    state = folder_fingerprints(warehouse)
     previous = json.loads(context.cursor) if context.cursor else {}
-    changed = sorted(
-        name for name, fingerprint in state.items() if previous.get(name) != fingerprint
-    )
+    known = set(context.instance.get_dynamic_partitions(dumps_partitions.name))
+    new = sorted(k for k in state if k not in known)
+    changed = sorted(k for k in state if k in known and previous.get(k) != state[k])
     context.update_cursor(json.dumps(state))
-    if not changed:
+    requests = []
+    if new:
+        # Added in this order at the end of the partition list: one contiguous range.
+        tag = hashlib.sha256(json.dumps([new, [state[k] for k in new]]).encode()).hexdigest()
+        requests.append(dg.RunRequest(run_key=f"new-{tag[:16]}", tags=range_tags(new[0], new[-1])))
+    for key in changed:
+        requests.append(dg.RunRequest(run_key=f"{key}-{state[key][1]}", partition_key=key))
+    if not requests:
         return dg.SkipReason("no new or changed dumps")
-    run_key = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
-    return dg.RunRequest(
-        run_key=run_key,
-        tags={"papers/changed_files": str(len(changed))},
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[dumps_partitions.build_add_request(new)] if new else [],
     )
+
+
+@dg.schedule(
+    job=build_warehouse,
+    cron_schedule="0 6 * * *",
+    execution_timezone="UTC",
+    description="Every day at 06:00 UTC: one run over every dump (unchanged ones are skipped).",
+)
+def daily_build(context: dg.ScheduleEvaluationContext):
+    keys = context.instance.get_dynamic_partitions(dumps_partitions.name)
+    if not keys:
+        return dg.SkipReason("no dumps registered yet")
+    return dg.RunRequest(tags=range_tags(keys[0], keys[-1]))

@@ -1,15 +1,26 @@
-"""Ingest: the dump files, their parsed entries, and the raw tables they land in."""
+"""Ingest: the dump files, their parsed entries, and the raw tables they land in.
 
+All three are partitioned by dump (see partitions.py) with a single-run backfill policy: a
+run takes one dump or ten thousand, and pays Dagster's, Polars' and DuckDB's start-up once.
+They hand data on through files of the run (an inventory and a Parquet batch under the
+working folder), not through an IO manager, because one output may cover many partitions.
+"""
+
+import time
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from ..ingest.batch_files import prune_batches, read_batch, write_batch
-from ..ingest.discovery import list_dump_paths, read_dump
-from ..ingest.parse import parse_dumps
-from ..landing.land import land_batch
+from ..ingest.discovery import read_dump
+from ..ingest.inventory import Inventory, take_inventory
+from ..ingest.parse import ParsedBatch, parse_dumps
+from ..ingest.text_dump import PARSER_VERSION
+from ..landing.land import land_batch, landed_fingerprints
 from .display import markdown_table
+from .partitions import WRITER_POOL, dumps_partitions
+from .progress import Progress
 from .resources import WarehouseResource
 
 RAW_TABLES = {
@@ -18,64 +29,89 @@ RAW_TABLES = {
     "entry_links": "Every URL found in an entry's abstract, canonicalised.",
     "rejects": "Entries, or whole files, that could not be loaded, with the reason.",
 }
+# Files are read and parsed in chunks: memory stays bounded and progress shows.
+CHUNK_FILES = 500
+SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 
 class ParseConfig(dg.Config):
-    """Capture years given by hand, by file name or dump_id: they beat sidecars and inference."""
+    """Capture years given by hand (file name or dump_id -> year) beat sidecars and
+    inference; `reload` parses every dump of the run even when its bytes did not change."""
 
     capture_year_overrides: dict[str, int] = {}
+    reload: bool = False
 
 
-@dg.asset(group_name="ingest", kinds={"python"})
-def dump_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> list[dict]:
-    """The files in the dumps folder (PAPERS_DUMPS_DIR), with their size and SHA-256."""
+def run_folder(warehouse: WarehouseResource, run_id: str) -> Path:
+    return warehouse.work_dir() / "runs" / run_id
+
+
+@dg.asset(
+    group_name="ingest",
+    kinds={"python"},
+    partitions_def=dumps_partitions,
+    backfill_policy=SINGLE_RUN,
+)
+def dump_files(
+    context: dg.AssetExecutionContext, config: ParseConfig, warehouse: WarehouseResource
+) -> None:
+    """The run's dump files, fingerprinted: new or changed ones are parsed, unchanged skipped."""
     folder = warehouse.dumps_path()
-    files = [read_dump(path, folder) for path in list_dump_paths(folder)]
-    inventory = [
-        {
-            "file_name": f.file_name,
-            "dump_id": f.dump_id,
-            "size_bytes": f.size_bytes,
-            "sha256": f.sha256,
-        }
-        for f in files
-    ]
-    for f in files:
-        if f.sidecar_error:
-            context.log.warning(f"{f.file_name}: {f.sidecar_error}")
+    landed = {} if config.reload else warehouse.read_work(landed_fingerprints)
+    forced = set(config.capture_year_overrides)
+    landed = {k: v for k, v in landed.items() if k not in forced}
+    inventory = take_inventory(folder, context.partition_keys, landed, PARSER_VERSION)
+    inventory = Inventory(
+        [n for n in inventory.to_parse] + [n for n in inventory.unchanged if n in forced],
+        [n for n in inventory.unchanged if n not in forced],
+        inventory.missing,
+    )
+    inventory.write(run_folder(warehouse, context.run.run_id) / "inventory.json")
+    for dump_id in inventory.missing:
+        context.log.warning(f"dump {dump_id}: its file is no longer in {folder}; kept as loaded")
     context.add_output_metadata(
         {
             "folder": str(folder),
-            "files": len(files),
-            "total_bytes": sum(f.size_bytes for f in files),
-            "preview": dg.MetadataValue.md(markdown_table(inventory, limit=50)),
+            "dumps_in_run": len(context.partition_keys),
+            "to_parse": len(inventory.to_parse),
+            "unchanged_skipped": len(inventory.unchanged),
+            "missing": len(inventory.missing),
         }
     )
-    return inventory
 
 
-@dg.asset(group_name="ingest", kinds={"polars"})
+@dg.asset(
+    group_name="ingest",
+    kinds={"polars"},
+    partitions_def=dumps_partitions,
+    backfill_policy=SINGLE_RUN,
+    deps=[dump_files],
+)
 def parsed_dumps(
-    context: dg.AssetExecutionContext,
-    config: ParseConfig,
-    warehouse: WarehouseResource,
-    dump_files: list[dict],
-) -> str:
-    """Every dump parsed with Polars into entries, links and rejects (Parquet, per run)."""
+    context: dg.AssetExecutionContext, config: ParseConfig, warehouse: WarehouseResource
+) -> None:
+    """The new or changed dumps parsed with Polars into entries, links and rejects."""
     folder = warehouse.dumps_path()
-    files = [read_dump(folder / f["file_name"], folder) for f in dump_files]
-    batch = parse_dumps(files, config.capture_year_overrides)
-    parent = warehouse.database_path().parent / "parsed"
-    out = write_batch(batch, parent / context.run.run_id)
-    prune_batches(parent)
+    out = run_folder(warehouse, context.run.run_id)
+    names = Inventory.read(out / "inventory.json").to_parse
+    progress = Progress(context.log, "parsed", len(names), unit="dumps")
+    batches = []
+    for start in range(0, len(names), CHUNK_FILES):
+        chunk = [read_dump(folder / name, folder) for name in names[start : start + CHUNK_FILES]]
+        batches.append(parse_dumps(chunk, config.capture_year_overrides))
+        progress.advance(len(chunk))
+    batch = ParsedBatch.concat(batches)
+    write_batch(batch, out / "parsed")
+    prune_batches(out.parent)
     dumps = batch.dumps
-    for row in dumps.filter(pl.col("status") == "rejected").iter_rows(named=True):
+    rejected = dumps.filter(pl.col("status") == "rejected")
+    for row in rejected.iter_rows(named=True):
         context.log.warning(f"rejected file {row['file_name']!r}: {row['reject_reason']}")
     layouts = dumps.group_by("layout").len().sort("layout").iter_rows()
     context.add_output_metadata(
         {
             "dumps": dumps.height,
-            "dumps_rejected": dumps.filter(pl.col("status") == "rejected").height,
+            "dumps_rejected": rejected.height,
             "entries_parsed": int(dumps["entries_parsed"].sum()),
             "entries_loaded": batch.entries.height,
             "entries_rejected": int(dumps["entries_rejected"].sum()),
@@ -95,10 +131,8 @@ def parsed_dumps(
                     ).to_dicts()
                 )
             ),
-            "parquet": str(out),
         }
     )
-    return str(out)
 
 
 @dg.multi_asset(
@@ -108,19 +142,23 @@ def parsed_dumps(
             description=text,
             group_name="ingest",
             kinds={"duckdb"},
-            deps=["parsed_dumps"],
+            deps=[parsed_dumps],
+            partitions_def=dumps_partitions,
         )
         for table, text in RAW_TABLES.items()
     ],
-    ins={"parsed_dumps": dg.AssetIn()},
+    backfill_policy=SINGLE_RUN,
+    pool=WRITER_POOL,
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=2),
 )
-def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource, parsed_dumps: str):
+def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Land the parsed batch in DuckDB: each dump's rows replaced in one transaction."""
-    batch = read_batch(Path(parsed_dumps))
+    batch = read_batch(run_folder(warehouse, context.run.run_id) / "parsed")
+    started = time.monotonic()
     with warehouse.connect() as con:
         result = land_batch(con, batch)
     context.log.info(
-        f"landed {len(result.dump_ids)} dumps: "
+        f"landed {len(result.dump_ids)} dumps in {time.monotonic() - started:.1f} s: "
         + ", ".join(
             f"{t} +{n} (replaced {result.rows_replaced[t]})" for t, n in result.rows.items()
         )
@@ -131,6 +169,6 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource, 
             metadata={
                 "dagster/row_count": result.rows[table],
                 "rows_replaced": result.rows_replaced[table],
-                "dumps": len(result.dump_ids),
+                "dumps_landed": len(result.dump_ids),
             },
         )

@@ -7,26 +7,38 @@ dbt marts downstream are not built on bad data.
 """
 
 import dagster as dg
+import polars as pl
 
 from ..quality.validation import validate_dumps
 from .display import markdown_table
+from .ingest import run_folder
+from .partitions import WRITER_POOL
 from .resources import WarehouseResource
 
 SUITE_ASSETS = {"entries": ["raw", "entries"], "dumps": ["raw", "dumps"]}
 
-DUMPS_TO_VALIDATE = """
-select dump_id from raw.dumps
-where status = 'loaded'
-  and (
-    loaded_at = (select max(loaded_at) from raw.dumps)
-    or dump_id in (
-      select dump_id from raw.validation_results
-      where run_id = (select arg_max(run_id, validated_at) from raw.validation_results)
-        and not success
-    )
+# The dumps this run landed, and any dump whose latest validation failed: a bad dump stays
+# blocking until it is fixed, even in runs that did not touch it.
+STILL_FAILING = """
+select distinct dump_id from raw.validation_results v
+where not success
+  and validated_at = (
+    select max(validated_at) from raw.validation_results w where w.dump_id = v.dump_id
   )
-order by dump_id
 """
+
+
+def dumps_to_validate(con, run_dump_ids: list[str]) -> list[str]:
+    failing = [row[0] for row in con.execute(STILL_FAILING).fetchall()]
+    loaded = {
+        row[0]
+        for row in con.execute(
+            "select dump_id from raw.dumps where status = 'loaded' "
+            "and dump_id in (select unnest(?::varchar[]))",
+            [sorted(set(run_dump_ids) | set(failing))],
+        ).fetchall()
+    }
+    return sorted(loaded)
 
 
 @dg.multi_asset_check(
@@ -39,10 +51,13 @@ order by dump_id
         )
         for suite, asset in SUITE_ASSETS.items()
     ],
+    pool=WRITER_POOL,
 )
 def great_expectations_suites(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    batch = run_folder(warehouse, context.run.run_id) / "parsed" / "dumps.parquet"
+    run_dump_ids = pl.read_parquet(batch)["dump_id"].to_list() if batch.exists() else []
     with warehouse.connect() as con:
-        dump_ids = [row[0] for row in con.execute(DUMPS_TO_VALIDATE).fetchall()]
+        dump_ids = dumps_to_validate(con, run_dump_ids)
         context.log.info(f"validating {len(dump_ids)} dumps with Great Expectations")
         report = validate_dumps(
             con,

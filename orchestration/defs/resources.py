@@ -2,9 +2,10 @@
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import dagster as dg
 import duckdb
@@ -13,36 +14,68 @@ from dagster_dbt import DbtCliResource
 from .. import settings
 from ..landing.land import connect
 
+T = TypeVar("T")
+
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file and the dumps folder.
+    """The dumps folder, the working DuckDB database the pipeline builds in, and the published
+    snapshot users read.
 
-    Empty fields mean PAPERS_WAREHOUSE / PAPERS_DUMPS_DIR (or their defaults), read when a run
-    starts, never at import time.
+    Empty fields mean PAPERS_DUMPS_DIR / PAPERS_WAREHOUSE / PAPERS_WORK_DATABASE (or their
+    defaults), read when a run starts, never at import time.
     """
 
     database: str = ""
+    work_database: str = ""
     dumps_dir: str = ""
 
     def database_path(self) -> Path:
+        """The published snapshot."""
         return Path(self.database).resolve() if self.database else settings.warehouse_path()
+
+    def work_path(self) -> Path:
+        if self.work_database:
+            return Path(self.work_database).resolve()
+        if self.database:
+            return self.database_path().parent / "work" / self.database_path().name
+        return settings.work_database_path()
+
+    def work_dir(self) -> Path:
+        return self.work_path().parent
 
     def dumps_path(self) -> Path:
         return Path(self.dumps_dir).resolve() if self.dumps_dir else settings.dumps_dir()
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection that is always closed: DuckDB allows one writing process per file,
-        and dbt runs in another process right after us."""
-        con = connect(self.database_path(), read_only=read_only)
+        """A connection to the working database that is always closed: DuckDB allows one
+        writing process per file, and dbt runs in another process right after us."""
+        con = connect(self.work_path(), read_only=read_only)
         try:
             yield con
         finally:
             con.close()
 
-    def export_for_dbt(self) -> None:
-        """dbt's profile reads PAPERS_WAREHOUSE: give it the same absolute path we use."""
-        os.environ["PAPERS_WAREHOUSE"] = str(self.database_path())
+    def read_work(self, read: Callable[[duckdb.DuckDBPyConnection], T], default: T = None) -> T:
+        """`read(con)` on the working database, or `default` before the first load."""
+        if not self.work_path().exists():
+            return {} if default is None else default
+        with self.connect() as con:
+            return read(con)
+
+    @contextmanager
+    def dbt_env(self) -> Iterator[None]:
+        """dbt's profile reads PAPERS_WORK_DATABASE: while a dbt process is started, give it
+        the same absolute path we use, then put the environment back as it was."""
+        before = os.environ.get("PAPERS_WORK_DATABASE")
+        os.environ["PAPERS_WORK_DATABASE"] = str(self.work_path())
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("PAPERS_WORK_DATABASE", None)
+            else:
+                os.environ["PAPERS_WORK_DATABASE"] = before
 
 
 def dbt_executable() -> str:

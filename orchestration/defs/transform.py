@@ -14,6 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from .. import settings
+from .partitions import WRITER_POOL
 from .resources import WarehouseResource, dbt_executable
 
 DBT_SOURCES = ("models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml")
@@ -66,13 +67,18 @@ class PapersDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "transform"
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=PapersDbtTranslator())
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=PapersDbtTranslator(),
+    pool=WRITER_POOL,
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=5),
+)
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
     """Build and test the dbt models (dbt build), streaming each model and test as it ends."""
-    warehouse.export_for_dbt()
-    invocation = dbt.cli(["build"], context=context)
+    with warehouse.dbt_env():  # the dbt process starts inside cli()
+        invocation = dbt.cli(["build"], context=context)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path, dbt_project.project_dir / dbt_project.target_path)
 

@@ -77,6 +77,18 @@ class ParsedBatch:
     def dump_ids(self) -> list[str]:
         return self.dumps.get_column("dump_id").to_list()
 
+    @classmethod
+    def concat(cls, batches: list[ParsedBatch]) -> ParsedBatch:
+        """One batch from several (chunks of a large run); an empty batch from none."""
+        if not batches:
+            return parse_dumps([])
+        return cls(
+            **{
+                name: pl.concat([getattr(b, name) for b in batches])
+                for name in ("dumps", "entries", "links", "rejects")
+            }
+        )
+
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
     """Text as stored: Unicode NFC, zero-width characters removed, whitespace collapsed."""
@@ -163,7 +175,8 @@ def parse_dumps(
     )
     entries = with_identity(_published_on(entries, captures))
     file_names = pl.DataFrame(
-        {"dump_id": [f.dump_id for f in files], "file_name": [f.file_name for f in files]}
+        {"dump_id": [f.dump_id for f in files], "file_name": [f.file_name for f in files]},
+        schema={"dump_id": pl.String, "file_name": pl.String},
     )
     raw_text = pl.concat_str(
         [

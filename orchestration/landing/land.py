@@ -76,6 +76,13 @@ def land_batch(
     return LandingResult(tuple(dump_ids), inserted, replaced)
 
 
+def landed_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """dump_id -> (sha256, parser_version) of every dump in the audit."""
+    ensure_raw_schema(con)
+    rows = con.execute("select dump_id, sha256, parser_version from raw.dumps").fetchall()
+    return {dump_id: (sha, version) for dump_id, sha, version in rows}
+
+
 def raw_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row counts of the landed raw tables."""
     return {

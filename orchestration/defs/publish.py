@@ -1,0 +1,41 @@
+"""Publish: the read-only snapshot users and BI tools open, and Parquet copies of the marts."""
+
+import dagster as dg
+
+from ..landing.publish import publish_snapshot
+from .partitions import WRITER_POOL
+from .quality import STILL_FAILING
+from .resources import WarehouseResource
+
+MARTS = ("papers", "paper_appearances", "repo_links", "topics", "paper_topics", "dates")
+
+
+@dg.asset(
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+    deps=[dg.AssetKey(["marts", mart]) for mart in MARTS],
+    pool=WRITER_POOL,
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=2),
+)
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> None:
+    """The marts, the topic taxonomy and the load audit (schemas marts, reference, audit)
+    copied into PAPERS_WAREHOUSE by atomic replacement, and every mart exported to Parquet
+    in parquet/ beside it. Only reached when every upstream step and blocking check passed."""
+    with warehouse.connect() as con:
+        failing = [row[0] for row in con.execute(STILL_FAILING).fetchall()]
+        if failing:  # the marts may have been built by hand, past the blocking checks
+            raise dg.Failure(
+                f"not publishing: the latest validation of {len(failing)} dumps failed "
+                f"({', '.join(failing[:10])}); fix or remove them and run again"
+            )
+        result = publish_snapshot(
+            con, warehouse.database_path(), warehouse.database_path().parent / "parquet"
+        )
+    context.add_output_metadata(
+        {
+            "path": str(result.path),
+            "parquet": str(result.parquet_dir),
+            "tables": {name: rows for name, rows in result.tables.items()},
+            "dagster/row_count": result.tables.get("marts.papers", 0),
+        }
+    )

@@ -1,0 +1,102 @@
+"""Publish a consistent, read-only snapshot of the marts where users and BI tools look.
+
+The pipeline builds in a working database. At the end of a successful run the marts (and the
+load audit) are copied into a brand-new DuckDB file in a storage version every DuckDB 1.x
+reader can open, checkpointed, fsynced and renamed over the published path. A reader that has
+the old file open keeps reading the old snapshot; the next one opens the new; nobody ever sees
+a half-written file, and a failed run publishes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+# Readers bundled in BI drivers lag behind: v1.0.0 storage opens in every DuckDB 1.x.
+STORAGE_VERSION = "v1.0.0"
+# What users get: the marts, the reference data and the load audit.
+PUBLISHED = {
+    "marts": None,  # every table of the schema
+    "reference": None,
+    "audit": {
+        "dumps": "raw.dumps",
+        "rejects": "raw.rejects",
+        "validation_results": "raw.validation_results",
+    },
+}
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    path: Path
+    tables: dict[str, int]  # schema.table -> rows
+    parquet_dir: Path
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sources(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """published schema.table -> source table in the working database."""
+    found = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_type = 'BASE TABLE' "
+        "and table_schema in ('marts', 'reference') order by all"
+    ).fetchall()
+    sources = {f"{schema}.{table}": f'"{schema}"."{table}"' for schema, table in found}
+    for table, source in PUBLISHED["audit"].items():
+        sources[f"audit.{table}"] = source
+    return sources
+
+
+def publish_snapshot(
+    work: duckdb.DuckDBPyConnection, published: Path, parquet_dir: Path
+) -> PublishResult:
+    """Copy the marts and audit from the open working database into `published`, atomically,
+    and export every mart to Parquet in `parquet_dir`."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.with_name(f".{published.name}.{uuid.uuid4().hex[:8]}.tmp")
+    sources = _sources(work)
+    rows: dict[str, int] = {}
+    work.execute(f"attach '{_sql_path(tmp)}' as snapshot (storage_version '{STORAGE_VERSION}')")
+    try:
+        for schema in sorted({name.split(".")[0] for name in sources}):
+            work.execute(f"create schema if not exists snapshot.{schema}")
+        for name, source in sources.items():
+            schema, table = name.split(".")
+            work.execute(f'create table snapshot.{schema}."{table}" as select * from {source}')
+            rows[name] = work.execute(
+                f'select count(*) from snapshot.{schema}."{table}"'
+            ).fetchall()[0][0]
+        work.execute("checkpoint snapshot")
+    finally:
+        work.execute("detach snapshot")
+    _fsync(tmp)
+    os.replace(tmp, published)
+    _fsync(published.parent)
+    _export_parquet(work, {n: s for n, s in sources.items() if n.startswith("marts.")}, parquet_dir)
+    return PublishResult(published, rows, parquet_dir)
+
+
+def _export_parquet(work: duckdb.DuckDBPyConnection, marts: dict[str, str], folder: Path) -> None:
+    """One Parquet file per mart, each replaced atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, source in marts.items():
+        target = folder / f"{name.split('.')[1]}.parquet"
+        tmp = target.with_name(f".{target.name}.tmp")
+        work.execute(f"copy (select * from {source}) to '{_sql_path(tmp)}' (format parquet)")
+        os.replace(tmp, target)
+
+
+def _sql_path(path: Path) -> str:
+    """ATTACH and COPY take no bound parameter for a path: quote it as a SQL literal."""
+    return str(path).replace("'", "''")
