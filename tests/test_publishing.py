@@ -1,0 +1,139 @@
+"""Running it like production: new dumps alone, unchanged ones skipped, and a reader that
+holds the published file open during a run sees the old or the new snapshot, never a mix."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+from orchestration import run
+
+from .conftest import SEEDS
+
+NEW_DUMP = (
+    "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\n"
+    "byAK and the research community\n\nJul 2\n\n"
+    "A Brand New Paper on Sparse Mixture of Experts\n\nWe study sparse experts. Code:"
+    " https://github.com/example/sparse-moe.\n\n  • 4 authors\n·\nJun 30\n\n"
+    "Forward Learning of Graph Neural Networks\n\nGraph neural networks (GNNs) have achieved"
+    " remarkable success.\n\n  • 8 authors\n·\nMar 16, 2024 3\n"
+)
+
+# A reader process that holds the published file open and queries it until told to stop,
+# then reconnects. (Within one process DuckDB shares an open database between connections
+# to the same path, so a reader sees a new snapshot once it has closed the old one.)
+READER = textwrap.dedent(
+    """
+    import json, os, sys, time, duckdb
+    path, out, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+    QUERY = ("select (select count(*) from marts.papers),"
+             " (select count(*) from marts.paper_appearances),"
+             " (select sum(entries_loaded) from audit.dumps)")
+    seen, errors, rounds = set(), [], 0
+    held = duckdb.connect(path, read_only=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not os.path.exists(stop):
+        try:
+            seen.add(tuple(held.execute(QUERY).fetchall()[0]))
+            rounds += 1
+        except Exception as error:  # noqa: BLE001 - any error is what we look for
+            errors.append(repr(error))
+        time.sleep(0.02)
+    held.close()
+    after = tuple(duckdb.connect(path, read_only=True).execute(QUERY).fetchall()[0])
+    json.dump({"seen": sorted(seen), "errors": errors, "rounds": rounds, "after": after},
+              open(out, "w"))
+    """
+)
+
+
+@pytest.fixture
+def build_env(tmp_path, monkeypatch):
+    dumps = tmp_path / "dumps"
+    shutil.copytree(SEEDS, dumps)
+    published = tmp_path / "warehouse" / "papers.duckdb"
+    monkeypatch.setenv("PAPERS_DUMPS_DIR", str(dumps))
+    monkeypatch.setenv("PAPERS_WAREHOUSE", str(published))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir()
+    return dumps, published
+
+
+def parsed_count(build: run.Build) -> int:
+    for event in build.result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            materialization = event.event_specific_data.materialization
+            if materialization.asset_key.to_user_string() == "parsed_dumps":
+                return materialization.metadata["dumps"].value
+    raise AssertionError("parsed_dumps was not materialized")
+
+
+def test_new_dump_alone_and_reader_never_sees_a_partial_state(build_env, tmp_path):
+    dumps, published = build_env
+    first = run.execute_build()
+    assert first.result.success and parsed_count(first) == 5
+    old = (
+        duckdb.connect(str(published), read_only=True)
+        .execute("select count(*) from marts.papers")
+        .fetchall()[0][0]
+    )
+
+    # Nothing changed: nothing is parsed again.
+    assert parsed_count(run.execute_build()) == 0
+
+    # A reader holds the published file open and keeps querying while a new dump is built.
+    (dumps / "007_new.txt").write_text(NEW_DUMP, encoding="utf-8")
+    out = tmp_path / "reader.json"
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(published), str(out), str(stop)])
+    try:
+        second = run.execute_build()
+    finally:
+        stop.touch()
+        reader.wait(timeout=120)
+    assert second.result.success and parsed_count(second) == 1
+    reader_log = json.loads(out.read_text())
+    assert reader_log["errors"] == [] and reader_log["rounds"] > 10
+    # One new paper, one recurring: 247 -> 248 papers, 289 -> 291 appearances. The reader
+    # saw whole snapshots only, and the new one as soon as it reconnected.
+    assert old == 247
+    assert {tuple(s) for s in reader_log["seen"]} <= {(247, 289, 289), (248, 291, 291)}
+    assert tuple(reader_log["after"]) == (248, 291, 291)
+
+
+def test_changed_bytes_reload_that_dump(build_env):
+    dumps, published = build_env
+    run.execute_build()
+    target = dumps / "004_4283718b8e5bfa58.txt"
+    text = target.read_text(encoding="utf-8")
+    cut = text.index("\n\nBidirectional Learning for Robust Neural Networks")
+    target.write_text(text[:cut], encoding="utf-8")  # the last two entries gone
+    build = run.execute_build()
+    assert parsed_count(build) == 1
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute(
+            "select entries_loaded from audit.dumps where dump_id = '004_4283718b8e5bfa58.txt'"
+        ).fetchall() == [(25,)]
+        assert con.execute("select count(*) from marts.paper_appearances").fetchall() == [(287,)]
+
+
+def test_a_failed_run_publishes_nothing(build_env):
+    dumps, published = build_env
+    run.execute_build()
+    before = published.read_bytes()
+    (dumps / "bad.txt").write_text(
+        "Daily Papers\n\nbyAK and the research community\n\nJan 8\n\n"
+        "From the Future\n\nAn abstract.\n\n  • 2 authors\n·\nMar 3, 2026\n",
+        encoding="utf-8",
+    )
+    (dumps / "bad.txt.meta.json").write_text('{"capture_year": 2026}')
+    build = run.execute_build()
+    assert not build.result.success
+    assert "published_warehouse" not in build.step_order
+    assert published.read_bytes() == before
