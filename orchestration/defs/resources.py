@@ -1,15 +1,18 @@
 """Resources shared by the assets: the DuckDB warehouse and the dbt CLI."""
 
+import importlib.metadata
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
+from packaging import version
 
 from .. import settings
 from ..landing.land import connect
@@ -83,12 +86,21 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
+class VenvDbtCliResource(DbtCliResource):
+    """dagster-dbt asks `dbt --version` (~3 s of start-up) once per run to learn what the
+    executable is; ours is this environment's own dbt-core, whose version we know."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "warehouse": WarehouseResource(),
-            "dbt": DbtCliResource(
+            "dbt": VenvDbtCliResource(
                 project_dir=str(settings.DBT_PROJECT_DIR),
                 profiles_dir=str(settings.DBT_PROJECT_DIR),
                 dbt_executable=dbt_executable(),

@@ -1,0 +1,59 @@
+"""The dbt project on its own: it parses without warnings and its unit tests pass.
+
+Pipeline runs build the models and their data tests (see test_pipeline.py); the unit tests
+check the SQL's logic on fixed inputs, so they run here, once, against an empty database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration import settings
+
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+def dbt(*args: str, work_db: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PAPERS_WORK_DATABASE": str(work_db)}
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "False"
+    return subprocess.run(
+        [
+            DBT,
+            *args,
+            "--profiles-dir",
+            str(settings.DBT_PROJECT_DIR),
+            "--target-path",
+            str(work_db.parent / "target"),
+            "--log-path",
+            str(work_db.parent),
+        ],
+        cwd=settings.DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_parse_has_no_warnings(tmp_path):
+    result = dbt("parse", "--warn-error", work_db=tmp_path / "w.duckdb")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_unit_tests_pass(tmp_path):
+    work_db = tmp_path / "w.duckdb"
+    from orchestration.landing.land import connect, ensure_raw_schema
+
+    with connect(work_db) as con:  # unit tests need the sources' columns to exist
+        ensure_raw_schema(con)
+    # Unit tests need their models' parents to exist: build everything empty first.
+    built = dbt("build", "--empty", "--exclude-resource-type", "unit_test", work_db=work_db)
+    assert built.returncode == 0, built.stdout[-3000:]
+    result = dbt("test", "--select", "test_type:unit", work_db=work_db)
+    assert result.returncode == 0, result.stdout[-3000:]
+    done = re.search(r"Done\. PASS=(\d+) WARN=0 ERROR=0", result.stdout)
+    assert done and int(done.group(1)) >= 7, result.stdout[-3000:]
