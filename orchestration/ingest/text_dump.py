@@ -49,6 +49,7 @@ ENTRY_SCHEMA = {
     "published_day": pl.Int8,
     "published_year": pl.Int32,
     "comments_count": pl.Int32,
+    "over_long": pl.Boolean,  # a line of the entry was cut at the line-length limit
 }
 DUMP_SCHEMA = {
     "dump_id": pl.String,
@@ -71,15 +72,20 @@ def _month(expr: pl.Expr) -> pl.Expr:
     return expr.replace_strict(_MONTH_NUMBER, default=None, return_dtype=pl.Int8)
 
 
-def split_lines(docs: pl.DataFrame) -> pl.DataFrame:
-    """One row per line: dump_id, line_no (1-based), line (stripped)."""
+def split_lines(docs: pl.DataFrame, max_line_chars: int = 100_000) -> pl.DataFrame:
+    """One row per line: dump_id, line_no (1-based), line (stripped), over_long.
+
+    A line longer than max_line_chars is cut to that length and flagged: the entry it belongs
+    to is rejected, and the rest of the dump still loads.
+    """
     return (
         docs.lazy()
         .select("dump_id", line=pl.col("text").str.split("\n"))
         .explode("line")
         .with_columns(
             line_no=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("dump_id"),
-            line=pl.col("line").str.strip_chars(),
+            over_long=pl.col("line").str.len_chars() > max_line_chars,
+            line=pl.col("line").str.slice(0, max_line_chars).str.strip_chars(),
         )
         .collect()
     )
@@ -203,6 +209,7 @@ def units(tagged: pl.DataFrame, layouts: pl.DataFrame) -> pl.DataFrame:
         .cast(pl.Int32),
         organisation=pl.col("line").filter(pl.col("kind") == "org").first(),
         date_line=pl.col("line").filter(pl.col("kind") == "date").first(),
+        over_long=pl.col("over_long").any(),
     )
 
 
@@ -220,14 +227,21 @@ def entries_from_units(unit_rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFr
         .with_columns(pair=pl.col("rank") // 2, role=pl.col("rank") % 2)
     )
     titles = texts.filter(pl.col("role") == 0).select(
-        "dump_id", "segment", "pair", title="text", title_unit="unit"
+        "dump_id", "segment", "pair", title="text", title_unit="unit", title_over_long="over_long"
     )
     abstracts = texts.filter(pl.col("role") == 1).select(
-        "dump_id", "segment", "pair", abstract="text"
+        "dump_id", "segment", "pair", abstract="text", abstract_over_long="over_long"
     )
     last_pair = texts.group_by("dump_id", "segment").agg(pair=pl.col("pair").max())
     metas = rows.filter(pl.col("is_meta")).select(
-        "dump_id", "segment", "unit", "raw_text", "authors_count", "organisation", "date_line"
+        "dump_id",
+        "segment",
+        "unit",
+        "raw_text",
+        "authors_count",
+        "organisation",
+        "date_line",
+        "over_long",
     )
     metas_attached = metas.join(last_pair, on=["dump_id", "segment"], how="left")
     orphans = metas_attached.filter(pl.col("pair").is_null()).select("dump_id", "unit", "raw_text")
@@ -242,7 +256,7 @@ def entries_from_units(unit_rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFr
     entries = (
         titles.join(abstracts, on=["dump_id", "segment", "pair"], how="left")
         .join(
-            metas_attached.drop("unit", "raw_text", "nth"),
+            metas_attached.drop("unit", "raw_text", "nth").rename({"over_long": "meta_over_long"}),
             on=["dump_id", "segment", "pair"],
             how="left",
         )
@@ -267,16 +281,21 @@ def entries_from_units(unit_rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFr
         comments_count=pl.when(date.is_not_null()).then(
             date.str.extract(DATE_LINE, 4).cast(pl.Int32).fill_null(0)
         ),
+        over_long=pl.any_horizontal(
+            pl.col("title_over_long"), pl.col("abstract_over_long"), pl.col("meta_over_long")
+        ).fill_null(False),
     )
     return entries.cast(ENTRY_SCHEMA), orphans
 
 
-def parse_text_dumps(docs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def parse_text_dumps(
+    docs: pl.DataFrame, max_line_chars: int = 100_000
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Parse a batch of decoded text dumps (columns dump_id, text).
 
     Returns (entries, dumps, orphans) — see ENTRY_SCHEMA and DUMP_SCHEMA.
     """
-    tagged = classify_lines(split_lines(docs))
+    tagged = classify_lines(split_lines(docs, max_line_chars))
     dumps = dump_facts(tagged)
     entries, orphans = entries_from_units(units(tagged, dumps))
     return entries, dumps, orphans

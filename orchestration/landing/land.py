@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 
 from ..ingest.parse import ParsedBatch
+from .faults import fault_point
 
 RAW_SCHEMA_SQL = Path(__file__).with_name("raw_schema.sql")
 # Tables replaced per dump, and the frame of the batch that fills each.
@@ -67,9 +68,13 @@ def land_batch(
                 {"ids": dump_ids},
             ).fetchone()[0]
             arrow = frame.to_arrow()  # noqa: F841 - read by name in the statement below
+            fault_point(f"land:after_delete:{table}")
             con.execute(f"insert into raw.{table} by name select * from arrow")
             inserted[table] = frame.height
+            fault_point(f"land:after_insert:{table}")
+        fault_point("land:before_commit")
         con.commit()
+        fault_point("land:after_commit")
     except Exception:
         con.rollback()
         raise

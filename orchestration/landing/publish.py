@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from .faults import fault_point
+
 # Readers bundled in BI drivers lag behind: v1.0.0 storage opens in every DuckDB 1.x.
 STORAGE_VERSION = "v1.0.0"
 # What users get: the marts, the reference data and the load audit.
@@ -58,16 +60,33 @@ def _sources(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return sources
 
 
+class PublishError(RuntimeError):
+    """The snapshot could not be written; the published file was left as it was."""
+
+
 def publish_snapshot(
     work: duckdb.DuckDBPyConnection, published: Path, parquet_dir: Path
 ) -> PublishResult:
     """Copy the marts and audit from the open working database into `published`, atomically,
     and export every mart to Parquet in `parquet_dir`."""
+    try:
+        return _publish(work, published, parquet_dir)
+    except (OSError, duckdb.IOException, duckdb.PermissionException) as error:
+        raise PublishError(
+            f"could not publish to {published.parent}: {error} (is the disk full, or the "
+            "folder read-only?); the published file was left as it was"
+        ) from error
+
+
+def _publish(work: duckdb.DuckDBPyConnection, published: Path, parquet_dir: Path) -> PublishResult:
     published.parent.mkdir(parents=True, exist_ok=True)
+    for stale in published.parent.glob(f".{published.name}.*.tmp"):  # left by a crash
+        stale.unlink(missing_ok=True)
     tmp = published.with_name(f".{published.name}.{uuid.uuid4().hex[:8]}.tmp")
     sources = _sources(work)
     rows: dict[str, int] = {}
     work.execute(f"attach '{_sql_path(tmp)}' as snapshot (storage_version '{STORAGE_VERSION}')")
+    attached = True
     try:
         for schema in sorted({name.split(".")[0] for name in sources}):
             work.execute(f"create schema if not exists snapshot.{schema}")
@@ -78,9 +97,16 @@ def publish_snapshot(
                 f'select count(*) from snapshot.{schema}."{table}"'
             ).fetchall()[0][0]
         work.execute("checkpoint snapshot")
-    finally:
+    except BaseException:
         work.execute("detach snapshot")
+        attached = False
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        if attached:
+            work.execute("detach snapshot")
     _fsync(tmp)
+    fault_point("publish:before_rename")
     os.replace(tmp, published)
     _fsync(published.parent)
     _export_parquet(work, {n: s for n, s in sources.items() if n.startswith("marts.")}, parquet_dir)

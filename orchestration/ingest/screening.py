@@ -1,0 +1,68 @@
+"""Look at each file before parsing it: too big, binary, or the same bytes as another dump
+are rejected whole, with a reason; the rest are decoded into clean text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .discovery import DumpFile, decode_text
+from .limits import Limits
+
+# C0 controls other than tab, newline and carriage return, and DEL: never part of a page.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Binary formats that turn up in a downloads folder.
+_MAGIC = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"GIF8", b"\xff\xd8\xff", b"\x7fELF")
+
+
+@dataclass(frozen=True)
+class Screened:
+    file: DumpFile
+    text: str | None  # decoded and cleaned; None when rejected
+    reject_reason: str | None = None
+
+
+def looks_binary(data: bytes) -> bool:
+    """Binary, not text: a known magic number, or many NULs or control bytes up front."""
+    head = data[:8192]
+    if head.startswith(_MAGIC):
+        return True
+    if not head:
+        return False
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NUL bytes by nature
+        return False
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
+    return controls / len(head) > 0.05
+
+
+def screen(
+    files: list[DumpFile], limits: Limits, landed_shas: Mapping[str, str] | None = None
+) -> list[Screened]:
+    """Screen a batch. `landed_shas` maps sha256 -> file name of dumps already loaded, so that
+    the same dump saved under a second name is not counted twice."""
+    seen = dict(landed_shas or {})
+    screened = []
+    for f in files:
+        reason = None
+        if f.size_bytes > limits.max_file_bytes:
+            reason = (
+                f"file is {f.size_bytes:,} bytes, over the limit of {limits.max_file_bytes:,}"
+                " (PAPERS_MAX_FILE_BYTES)"
+            )
+        elif f.size_bytes == 0:
+            reason = "empty file"
+        elif looks_binary(f.data):
+            reason = "binary data, not a text, HTML or JSON page"
+        elif seen.get(f.sha256, f.file_name) != f.file_name:
+            reason = f"same bytes as {seen[f.sha256]!r}: the same dump under another name"
+        if reason:
+            screened.append(Screened(f, None, reason))
+            continue
+        seen[f.sha256] = f.file_name
+        text = _CONTROL.sub("", decode_text(f.data))
+        if not text.strip():
+            screened.append(Screened(f, None, "no text in the file"))
+        else:
+            screened.append(Screened(f, text))
+    return screened
