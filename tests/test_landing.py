@@ -20,15 +20,15 @@ def con(tmp_path):
 def test_seeds_land_and_balance(con, seed_batch):
     result = land_batch(con, seed_batch)
     assert result.rows == {
-        "dumps": 5,
-        "entries": 289,
+        "dumps": 7,
+        "entries": 302,
         "entry_links": len(seed_batch.links),
         "rejects": 0,
     }
     parsed, loaded, rejected = con.execute(
         "select sum(entries_parsed), sum(entries_loaded), sum(entries_rejected) from raw.dumps"
     ).fetchall()[0]
-    assert (parsed, loaded, rejected) == (289, 289, 0)
+    assert (parsed, loaded, rejected) == (302, 302, 0)
     assert con.execute("select count(distinct paper_id) from raw.entries").fetchall()[0][0] == 247
 
 
@@ -53,7 +53,7 @@ def test_reload_of_one_dump_replaces_only_its_rows(con, seed_batch):
     land_batch(con, smaller)
     counts = dict(con.execute("select dump_id, count(*) from raw.entries group by all").fetchall())
     assert counts[one] == 10
-    assert sum(counts.values()) == 289 - 44 + 10
+    assert sum(counts.values()) == 302 - 44 + 10
 
 
 def test_failed_load_leaves_the_old_rows(con, seed_batch):
@@ -63,4 +63,4 @@ def test_failed_load_leaves_the_old_rows(con, seed_batch):
     )  # violates the (dump_id, position) primary key halfway through the transaction
     with pytest.raises(Exception, match="(?i)constraint|duplicate"):
         land_batch(con, broken)
-    assert raw_counts(con)["entries"] == 289
+    assert raw_counts(con)["entries"] == 302

@@ -47,11 +47,21 @@ def test_seed_layout_and_counts(seed_batch, dump_id):
     assert entries["abstract"].null_count() == 0
 
 
+def recurring(entries: pl.DataFrame) -> int:
+    per_paper = entries.group_by("paper_id").agg(pl.col("dump_id").n_unique())
+    return per_paper.filter(pl.col("dump_id") > 1).height
+
+
 def test_seed_totals(seed_batch):
-    assert seed_batch.entries.height == 289
+    text = seed_batch.entries.filter(pl.col("dump_id").str.ends_with(".txt"))
+    assert text.height == 289
+    assert text["paper_id"].n_unique() == 247
+    assert recurring(text) == 37
+    # With the HTML page (6 papers of 000) and the API JSON (7 papers of 002): no new paper,
+    # and Plug & Play Generative Networks and Tunable Convolutions now recur too.
+    assert seed_batch.entries.height == 289 + 6 + 7
     assert seed_batch.entries["paper_id"].n_unique() == 247
-    recurring = seed_batch.entries.group_by("paper_id").agg(pl.col("dump_id").n_unique())
-    assert recurring.filter(pl.col("dump_id") > 1).height == 37
+    assert recurring(seed_batch.entries) == 39
     assert seed_batch.rejects.height == 0
 
 
@@ -146,9 +156,18 @@ def test_recurring_paper_reads_the_same_everywhere(seed_batch):
     wide = seed_batch.entries.filter(
         pl.col("title") == "Wide and Deep Neural Networks Achieve Optimality for Classification"
     )
-    assert sorted(wide["dump_id"].str.slice(0, 3).to_list()) == ["000", "001", "002", "003", "004"]
+    # In every text dump and in the HTML page: one paper, one abstract, whatever the format.
+    assert sorted(wide["dump_id"].str.slice(0, 3).to_list()) == [
+        "000",
+        "001",
+        "002",
+        "003",
+        "004",
+        "005",
+    ]
     assert wide["paper_id"].n_unique() == 1
     assert wide["abstract"].n_unique() == 1
+    assert wide["arxiv_id"].drop_nulls().to_list() == ["2204.14126"]
 
 
 def parse_one(text: str, **overrides):

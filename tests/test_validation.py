@@ -46,6 +46,9 @@ ENTRIES_EXPECTED = {
     ("expect_column_values_to_be_between", "comments_count"),
     ("expect_column_pair_values_a_to_be_greater_than_b", "captured_on,published_on"),
     ("expect_column_values_to_be_between", "published_on"),
+    ("expect_column_values_to_match_regex", "arxiv_id"),
+    ("expect_column_values_to_be_between", "upvotes"),
+    ("expect_column_values_to_be_between", "github_stars"),
 }
 DUMPS_EXPECTED = {
     ("expect_column_pair_values_to_be_equal", "entries_parsed,entries_loaded_plus_rejected"),
@@ -86,8 +89,12 @@ def add_dump(
     """One raw.dumps audit row, as the landing step writes it."""
     con.execute(
         """
-        insert into raw.dumps values (
-            ?, ?, ?, 48213, timestamp '2024-06-01 18:04:11', ?, null, 'text', ?, 'Jun 1', 2024,
+        insert into raw.dumps (
+            dump_id, file_name, sha256, size_bytes, modified_at, status, source_format, layout,
+            date_selector, capture_year, captured_on, capture_rule, max_printed_year,
+            entries_parsed, entries_loaded, entries_rejected, parser_version, loaded_at
+        ) values (
+            ?, ?, ?, 48213, timestamp '2024-06-01 18:04:11', ?, ?, ?, 'Jun 1', 2024,
             ?::date, 'sidecar', 2024, ?, ?, ?, '0.3.0', timestamp '2024-06-02 07:00:00')
         """,
         [
@@ -95,6 +102,7 @@ def add_dump(
             f"{dump_id}.txt",
             hashlib.sha256(dump_id.encode()).hexdigest(),
             status,
+            "text" if layout in ("with_metadata", "title_abstract", "glued") else "html",
             layout,
             captured_on,
             parsed,
@@ -113,18 +121,26 @@ def add_entry(
     authors: int | None = 3,
     published_on: str | None = "2024-05-30",
     comments: int | None = 2,
+    abstract=...,
 ) -> None:
     """One raw.entries row: a paper card with its metadata block."""
     title_key = " ".join(title.lower().split())
     con.execute(
-        "insert into raw.entries values (?, ?, ?, ?, ?, ?, ?, null, ?::date, ?, ?, ?, true)",
+        """
+        insert into raw.entries (
+            dump_id, position, paper_id, title_key, title, abstract, authors_count,
+            published_on, published_on_text, published_year_rule, comments_count, has_metadata
+        ) values (?, ?, ?, ?, ?, ?, ?, ?::date, ?, ?, ?, true)
+        """,
         [
             dump_id,
             position,
             hashlib.sha1(title_key.encode()).hexdigest()[:16],
             title_key,
             title,
-            f"We study {title.lower()} and report results on standard benchmarks.",
+            abstract
+            if abstract is not ...
+            else f"We study {title.lower()} and report results on standard benchmarks.",
             authors,
             published_on,
             "May 30" if published_on else None,
@@ -507,3 +523,16 @@ def test_empty_run_does_not_import_great_expectations(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_abstract_is_required_for_text_entries_only(tmp_path):
+    """Text cards always print the summary, compact HTML cards never do: the same missing
+    abstract fails a text dump and passes an HTML page."""
+    con = new_warehouse(tmp_path / "warehouse.duckdb")
+    add_dump(con, "text_dump", parsed=1, loaded=1)
+    add_dump(con, "html_page", parsed=1, loaded=1, layout="html_list")
+    add_entry(con, "text_dump", 1, "A Paper Without Its Abstract", abstract=None)
+    add_entry(con, "html_page", 1, "A Compact Card", abstract=None)
+    report = validate_dumps(con, ["text_dump", "html_page"], run_id="abstracts")
+    failed = {(f.expectation, f.column): f.failing_dump_ids for f in report.failures()}
+    assert failed == {("expect_column_values_to_not_be_null", "abstract"): ("text_dump",)}

@@ -15,8 +15,7 @@ import polars as pl
 from ..ingest.batch_files import prune_batches, read_batch, write_batch
 from ..ingest.discovery import read_dump
 from ..ingest.inventory import Inventory, take_inventory
-from ..ingest.parse import ParsedBatch, parse_dumps
-from ..ingest.text_dump import PARSER_VERSION
+from ..ingest.parse import PARSER_VERSION, ParsedBatch, parse_dumps
 from ..landing.land import land_batch, landed_fingerprints
 from .display import markdown_table
 from .partitions import WRITER_POOL, dumps_partitions

@@ -67,7 +67,7 @@ _SHORTENERS = frozenset(
 _KEYS = ("dump_id", "position", "paper_id")
 _LINK_COLUMNS = ("url_raw", "url", "host", "owner", "name", "link_kind")
 _RESOLVED_SCHEMA = pl.Schema({"match": pl.String} | dict.fromkeys(_LINK_COLUMNS, pl.String))
-_OUTPUT_SCHEMA = pl.Schema(
+LINKS_SCHEMA = pl.Schema(
     {"dump_id": pl.String, "position": pl.Int32, "paper_id": pl.String, "link_order": pl.Int32}
     | dict.fromkeys(_LINK_COLUMNS, pl.String)
 )
@@ -196,5 +196,5 @@ def links_frame(abstracts: pl.DataFrame) -> pl.DataFrame:
         matches.join(resolved, on="match", how="inner")
         .sort("_order")
         .with_columns(link_order=pl.int_range(1, pl.len() + 1).over("_abstract"))
-        .select(pl.col(column).cast(dtype) for column, dtype in _OUTPUT_SCHEMA.items())
+        .select(pl.col(column).cast(dtype) for column, dtype in LINKS_SCHEMA.items())
     )

@@ -1,23 +1,30 @@
 """From dump files to the rows the raw schema holds: dumps, entries, links and rejects.
 
-The text parser (text_dump.py) reads every dump of the batch at once; this module adds what
-needs the dump's own metadata (capture year, yearless dates), identity, links, and turns
-every entry that cannot be loaded into a reject with its reason, so that for each dump
-entries parsed = loaded + rejected.
+Each file is screened (screening.py), recognised from its content (page_kinds.py) and sent
+down the text path (every text dump at once, text_batch.py) or the page path (HTML and API
+JSON, page_batch.py). Both give entries in the same columns; this module then cleans the
+text, gives each entry its identity and links, and turns every entry that cannot be loaded
+into a reject with its reason, so that for each dump entries parsed = loaded + rejected.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
 
-from . import dates, links
-from .discovery import DumpFile, decode_text
+from . import links
+from .discovery import DumpFile
 from .identity import with_identity
-from .text_dump import PARSER_VERSION, parse_text_dumps
+from .limits import Limits
+from .page_batch import page_path
+from .page_kinds import detect_kind
+from .screening import Screened, screen
+from .text_batch import NOT_A_DUMP, text_path
 
+# Bump when parsing changes what lands: every dump parsed by an older version is reloaded.
+PARSER_VERSION = "2.0.0"
 _ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
 
 DUMPS_SCHEMA = {
@@ -30,11 +37,16 @@ DUMPS_SCHEMA = {
     "reject_reason": pl.String,
     "source_format": pl.String,
     "layout": pl.String,
+    "page_type": pl.String,
+    "data_source": pl.String,
     "date_selector": pl.String,
+    "list_date": pl.Date,
+    "search_query": pl.String,
     "capture_year": pl.Int32,
     "captured_on": pl.Date,
     "capture_rule": pl.String,
     "max_printed_year": pl.Int32,
+    "problems": pl.String,
     "entries_parsed": pl.Int32,
     "entries_loaded": pl.Int32,
     "entries_rejected": pl.Int32,
@@ -47,12 +59,21 @@ ENTRIES_SCHEMA = {
     "title_key": pl.String,
     "title": pl.String,
     "abstract": pl.String,
+    "arxiv_id": pl.String,
     "authors_count": pl.Int32,
+    "author_names": pl.List(pl.String),
     "organisation": pl.String,
+    "submitter": pl.String,
     "published_on": pl.Date,
     "published_on_text": pl.String,
     "published_year_rule": pl.String,
+    "listed_on": pl.Date,
     "comments_count": pl.Int32,
+    "upvotes": pl.Int32,
+    "github_repo": pl.String,
+    "github_stars": pl.Int32,
+    "project_page": pl.String,
+    "ai_keywords": pl.List(pl.String),
     "has_metadata": pl.Boolean,
 }
 REJECTS_SCHEMA = {
@@ -62,6 +83,7 @@ REJECTS_SCHEMA = {
     "reason": pl.String,
     "raw_text": pl.String,
 }
+LINKS_SCHEMA = {**links.LINKS_SCHEMA, "link_source": pl.String}
 
 
 @dataclass(frozen=True)
@@ -100,163 +122,196 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _captures(files: Iterable[DumpFile], facts: pl.DataFrame, overrides: Mapping[str, int]):
-    """Per dump, the Capture that decides its year (Python: one call per dump, not per line)."""
-    by_id = {row["dump_id"]: row for row in facts.iter_rows(named=True)}
-    result: dict[str, dates.Capture] = {}
-    for f in files:
-        row = by_id[f.dump_id]
-        selector = (row["selector_month"], row["selector_day"]) if row["selector_month"] else None
-        result[f.dump_id] = dates.resolve_capture(
-            selector,
-            modified_on=f.modified_at.date(),
-            max_printed_year=row["max_printed_year"],
-            sidecar_captured_on=f.sidecar_captured_on,
-            sidecar_year=f.sidecar_capture_year,
-            override_year=overrides.get(f.file_name, overrides.get(f.dump_id)),
-        )
-    return result
-
-
-def _date(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
-    """A date from parts, null (not an error) for an impossible one such as Feb 30."""
-    parts = [e.cast(pl.String).str.zfill(w) for e, w in ((year, 4), (month, 2), (day, 2))]
-    return pl.concat_str(parts, separator="-").str.to_date("%Y-%m-%d", strict=False)
-
-
-def _published_on(entries: pl.DataFrame, captures: Mapping[str, dates.Capture]) -> pl.DataFrame:
-    """Resolve each entry's publication date; a printed year is taken as printed."""
-    capture_frame = pl.DataFrame(
-        {
-            "dump_id": list(captures),
-            "capture_year": [c.year for c in captures.values()],
-            "captured_on": [c.captured_on for c in captures.values()],
-        },
-        schema={"dump_id": pl.String, "capture_year": pl.Int32, "captured_on": pl.Date},
-    )
-    e = entries.join(capture_frame, on="dump_id", how="left", maintain_order="left")
-    month, day = pl.col("published_month"), pl.col("published_day")
-    printed = _date(pl.col("published_year"), month, day)
-    in_capture_year = _date(pl.col("capture_year"), month, day)
-    year_before = _date(pl.col("capture_year") - 1, month, day)
-    yearless = pl.col("published_year").is_null() & month.is_not_null()
-    after_capture = in_capture_year > pl.col("captured_on")
-    return e.with_columns(
-        published_on=pl.when(pl.col("published_year").is_not_null())
-        .then(printed)
-        .when(yearless & after_capture.fill_null(False))
-        .then(year_before)
-        .when(yearless)
-        .then(in_capture_year),
-        published_year_rule=pl.when(pl.col("published_year").is_not_null())
-        .then(pl.lit("printed"))
-        .when(yearless & after_capture.fill_null(False))
-        .then(pl.lit("year_before_capture"))
-        .when(yearless & pl.col("capture_year").is_not_null())
-        .then(pl.lit("capture_year")),
-    )
-
-
-def parse_dumps(
-    files: list[DumpFile], capture_year_overrides: Mapping[str, int] | None = None
-) -> ParsedBatch:
-    """Parse a batch of dump files into raw-table frames."""
-    overrides = capture_year_overrides or {}
-    docs = pl.DataFrame(
-        {"dump_id": [f.dump_id for f in files], "text": [decode_text(f.data) for f in files]},
-        schema={"dump_id": pl.String, "text": pl.String},
-    )
-    parsed, facts, orphans = parse_text_dumps(docs)
-    not_dumps = set(facts.filter(~pl.col("is_dump")).get_column("dump_id").to_list())
-    captures = _captures(files, facts, overrides)
-
-    entries = parsed.filter(~pl.col("dump_id").is_in(list(not_dumps))).with_columns(
-        title=clean_text(pl.col("title")), abstract=clean_text(pl.col("abstract"))
-    )
-    entries = with_identity(_published_on(entries, captures))
-    file_names = pl.DataFrame(
-        {"dump_id": [f.dump_id for f in files], "file_name": [f.file_name for f in files]},
-        schema={"dump_id": pl.String, "file_name": pl.String},
-    )
-    raw_text = pl.concat_str(
-        [
-            pl.col("title"),
-            pl.col("abstract").fill_null(""),
-            pl.col("published_on_text").fill_null(""),
-        ],
-        separator="\n",
-    ).str.strip_chars()
+def _reject_reason(source_format: pl.Expr) -> pl.Expr:
+    """Why an entry cannot load, or null: what the path knew first, then the common checks."""
     first_position = pl.col("position").min().over("dump_id", "paper_id")
-    reason = (
-        pl.when(pl.col("title").fill_null("") == "")
+    return (
+        pl.when(pl.col("pre_reject").is_not_null())
+        .then(pl.col("pre_reject"))
+        .when(pl.col("title").fill_null("") == "")
         .then(pl.lit("empty title"))
-        .when(pl.col("abstract").is_null())
+        # Text cards always print the summary; compact HTML cards never do.
+        .when(pl.col("abstract").is_null() & (source_format == "text"))
         .then(pl.lit("incomplete entry: a title with no abstract after it (dump cut off?)"))
-        .when(pl.col("published_month").is_not_null() & pl.col("published_on").is_null())
-        .then(pl.format("impossible date '{}'", pl.col("published_on_text")))
         .when(pl.col("position") > first_position)
         .then(pl.format("duplicate in dump: same title as position {}", first_position))
     )
-    entries = entries.with_columns(reject_reason=reason)
-    rejects = (
-        entries.filter(pl.col("reject_reason").is_not_null())
-        .join(file_names, on="dump_id", how="left")
-        .select("dump_id", "file_name", "position", reason="reject_reason", raw_text=raw_text)
+
+
+def _page_links(entries: pl.DataFrame, first_order: pl.DataFrame) -> pl.DataFrame:
+    """The repository and project page a page names, canonicalised, numbered after the
+    abstract's links of the same entry."""
+    named = (
+        entries.select("dump_id", "position", "paper_id", "github_repo", "project_page")
+        .unpivot(index=["dump_id", "position", "paper_id"], value_name="url_raw")
+        .drop_nulls("url_raw")
+        .sort("dump_id", "position", "variable", descending=[False, False, True])
     )
-    orphan_rejects = (
-        orphans.filter(~pl.col("dump_id").is_in(list(not_dumps)))
-        .join(file_names, on="dump_id", how="left")
-        .select(
-            "dump_id",
-            "file_name",
-            position=pl.lit(None, pl.Int32),
-            reason=pl.lit("metadata block with no title before it"),
-            raw_text="raw_text",
+    canonical = {u: links.canonical_link(u) for u in named["url_raw"].unique().to_list()}
+    rows = [
+        {
+            "dump_id": r["dump_id"],
+            "position": r["position"],
+            "paper_id": r["paper_id"],
+            "url_raw": r["url_raw"],
+            "url": link.url,
+            "host": link.host,
+            "owner": link.owner,
+            "name": link.name,
+            "link_kind": link.link_kind,
+        }
+        for r in named.iter_rows(named=True)
+        if (link := canonical[r["url_raw"]]) is not None
+    ]
+    frame = pl.DataFrame(
+        rows,
+        schema={k: v for k, v in LINKS_SCHEMA.items() if k not in ("link_order", "link_source")},
+    )
+    return (
+        frame.join(first_order, on=["dump_id", "position"], how="left")
+        .with_columns(
+            link_order=(
+                pl.col("after").fill_null(0)
+                + pl.int_range(1, pl.len() + 1).over("dump_id", "position")
+            ).cast(pl.Int32),
+            link_source=pl.lit("page"),
         )
-    )
-    loaded = (
-        entries.filter(pl.col("reject_reason").is_null())
-        .select(list(ENTRIES_SCHEMA))
-        .cast(ENTRIES_SCHEMA)
+        .select(list(LINKS_SCHEMA))
     )
 
-    dumps = _dump_rows(files, facts, captures, loaded, entries, not_dumps)
-    whole_file_rejects = dumps.filter(pl.col("status") == "rejected").select(
-        "dump_id",
-        "file_name",
-        position=pl.lit(None, pl.Int32),
-        reason="reject_reason",
-        raw_text=pl.lit(None, pl.String),
+
+def _links(entries: pl.DataFrame) -> pl.DataFrame:
+    """Every URL in an abstract (link_source 'abstract'), then the page's own links ('page')."""
+    in_abstracts = links.links_frame(
+        entries.select("dump_id", "position", "paper_id", "abstract")
+    ).with_columns(link_source=pl.lit("abstract"))
+    after = in_abstracts.group_by("dump_id", "position").agg(after=pl.col("link_order").max())
+    return pl.concat([in_abstracts.select(list(LINKS_SCHEMA)), _page_links(entries, after)])
+
+
+def _kind(s: Screened) -> str:
+    return detect_kind(s.text) if s.text is not None else "unreadable"
+
+
+def parse_dumps(
+    files: list[DumpFile],
+    capture_year_overrides: Mapping[str, int] | None = None,
+    limits: Limits | None = None,
+    landed_shas: Mapping[str, str] | None = None,
+) -> ParsedBatch:
+    """Parse a batch of dump files into raw-table frames.
+
+    `landed_shas` (sha256 -> file name of dumps already loaded) lets a batch recognise the
+    same dump saved again under another name.
+    """
+    limits = limits or Limits.from_env()
+    screened = screen(files, limits, landed_shas)
+    kinds = {s.file.dump_id: _kind(s) for s in screened}
+    texts = [s for s in screened if kinds[s.file.dump_id] in ("text", "unknown")]
+    pages = [
+        s for s in screened if kinds[s.file.dump_id] in ("html_list", "html_paper", "api_json")
+    ]
+
+    text_entries, text_facts, text_rejects = text_path(
+        texts, capture_year_overrides or {}, limits.max_line_chars
     )
+    page_entries, page_facts, page_rejects = page_path(pages, kinds, limits.max_parse_seconds)
+    facts = {row["dump_id"]: row for row in text_facts + page_facts}
+    for s in screened:
+        if s.reject_reason:
+            facts[s.file.dump_id] = {"dump_id": s.file.dump_id, "file_reject": s.reject_reason}
+        elif kinds[s.file.dump_id] == "unknown":
+            facts[s.file.dump_id] = {**facts[s.file.dump_id], "file_reject": NOT_A_DUMP}
+
+    source = pl.DataFrame(
+        {"dump_id": list(facts), "source_format": [f.get("source_format") for f in facts.values()]},
+        schema={"dump_id": pl.String, "source_format": pl.String},
+    )
+    entry_columns = {**ENTRIES_SCHEMA, "pre_reject": pl.String}
+    del entry_columns["paper_id"], entry_columns["title_key"]
+    parts = [
+        frame.select(
+            [pl.col(c) if c in frame.columns else pl.lit(None).alias(c) for c in entry_columns]
+        ).cast(entry_columns)
+        for frame in (text_entries, page_entries)
+        if frame.height
+    ]
+    entries = pl.concat(parts) if parts else pl.DataFrame(schema=entry_columns)
+    entries = with_identity(
+        entries.filter(
+            ~pl.col("dump_id").is_in([d for d, f in facts.items() if f.get("file_reject")])
+        )
+        .with_columns(title=clean_text(pl.col("title")), abstract=clean_text(pl.col("abstract")))
+        .join(source, on="dump_id", how="left", maintain_order="left")
+    )
+    entries = entries.with_columns(reject_reason=_reject_reason(pl.col("source_format")))
+    loaded = entries.filter(pl.col("reject_reason").is_null()).select(list(ENTRIES_SCHEMA))
+
+    names = {f.dump_id: f.file_name for f in files}
+    raw_text = (
+        pl.concat_str(
+            [
+                pl.col("title").fill_null(""),
+                pl.col("abstract").fill_null(""),
+                pl.col("published_on_text").fill_null(""),
+            ],
+            separator="\n",
+        )
+        .str.strip_chars()
+        .str.slice(0, 2000)
+    )
+    entry_rejects = entries.filter(pl.col("reject_reason").is_not_null()).select(
+        "dump_id", "position", reason="reject_reason", raw_text=raw_text
+    )
+    reject_parts = [
+        r.select("dump_id", "position", "reason", "raw_text").cast(
+            {"position": pl.Int32, "reason": pl.String, "raw_text": pl.String}
+        )
+        for r in (entry_rejects, text_rejects, page_rejects)
+        if r.height
+    ]
+    whole_files = pl.DataFrame(
+        {
+            "dump_id": [d for d, f in facts.items() if f.get("file_reject")],
+            "reason": [f["file_reject"] for f in facts.values() if f.get("file_reject")],
+        },
+        schema={"dump_id": pl.String, "reason": pl.String},
+    ).with_columns(position=pl.lit(None, pl.Int32), raw_text=pl.lit(None, pl.String))
     rejects = pl.concat(
-        [r.cast(REJECTS_SCHEMA) for r in (rejects, orphan_rejects, whole_file_rejects)]
+        [*reject_parts, whole_files.select("dump_id", "position", "reason", "raw_text")]
     )
+    rejects = rejects.with_columns(
+        file_name=pl.col("dump_id").replace_strict(names, default=None)
+    ).select(list(REJECTS_SCHEMA))
     return ParsedBatch(
-        dumps=dumps,
+        dumps=_audit(files, facts, entries, rejects),
         entries=loaded,
-        links=links.links_frame(loaded.select("dump_id", "position", "paper_id", "abstract")),
+        links=_links(loaded),
         rejects=rejects,
     )
 
 
-def _dump_rows(files, facts, captures, loaded, entries, not_dumps) -> pl.DataFrame:
-    """The load-audit rows: one per file, loaded or rejected whole."""
-    parsed_counts = entries.group_by("dump_id").agg(
-        entries_parsed=pl.len(), entries_rejected=pl.col("reject_reason").is_not_null().sum()
+def _audit(
+    files: list[DumpFile], facts: dict, entries: pl.DataFrame, rejects: pl.DataFrame
+) -> pl.DataFrame:
+    """The load-audit rows: one per file, loaded or rejected whole. Entries the page parsers
+    dropped before they were entries (a card with no title) count as parsed and rejected."""
+    loaded = dict(
+        entries.filter(pl.col("reject_reason").is_null()).group_by("dump_id").len().iter_rows()
     )
-    counts = {r["dump_id"]: r for r in parsed_counts.iter_rows(named=True)}
-    facts_by_id = {r["dump_id"]: r for r in facts.iter_rows(named=True)}
+    rejected = dict(
+        rejects.filter(pl.col("position").is_not_null()).group_by("dump_id").len().iter_rows()
+    )
     rows = []
     for f in files:
-        fact, capture = facts_by_id[f.dump_id], captures[f.dump_id]
-        count = counts.get(f.dump_id, {"entries_parsed": 0, "entries_rejected": 0})
-        reason = None
-        if f.dump_id in not_dumps:
-            reason = "not a Hugging Face papers dump: no papers-page header found"
-        elif count["entries_parsed"] == 0:
-            reason = "no entries found in a papers page"
+        fact = facts[f.dump_id]
+        n_loaded, n_rejected = loaded.get(f.dump_id, 0), rejected.get(f.dump_id, 0)
+        reason = fact.get("file_reject")
+        if reason is None and n_loaded + n_rejected == 0:
+            reason = "no entries found in the page"
         rows.append(
             {
+                **{k: v for k, v in fact.items() if k in DUMPS_SCHEMA},
                 "dump_id": f.dump_id,
                 "file_name": f.file_name,
                 "sha256": f.sha256,
@@ -264,16 +319,10 @@ def _dump_rows(files, facts, captures, loaded, entries, not_dumps) -> pl.DataFra
                 "modified_at": f.modified_at,
                 "status": "rejected" if reason else "loaded",
                 "reject_reason": reason,
-                "source_format": "text",
-                "layout": None if reason else fact["layout"],
-                "date_selector": fact["date_selector"],
-                "capture_year": capture.year,
-                "captured_on": capture.captured_on,
-                "capture_rule": capture.rule,
-                "max_printed_year": fact["max_printed_year"],
-                "entries_parsed": count["entries_parsed"],
-                "entries_loaded": count["entries_parsed"] - count["entries_rejected"],
-                "entries_rejected": count["entries_rejected"],
+                "layout": None if reason else fact.get("layout"),
+                "entries_parsed": n_loaded + n_rejected,
+                "entries_loaded": n_loaded,
+                "entries_rejected": n_rejected,
                 "parser_version": PARSER_VERSION,
             }
         )

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import polars as pl
 
-PARSER_VERSION = "text-1.0.0"
-
 HEADER_PHRASES = (
     "new",
     "Get trending papers in your email inbox!",

@@ -11,13 +11,19 @@ create table if not exists raw.dumps (
     modified_at        timestamp,           -- file modification time, UTC
     status             varchar not null,    -- 'loaded' or 'rejected' (whole file)
     reject_reason      varchar,             -- why the whole file was rejected
-    source_format      varchar,             -- 'text' (later 'html', 'json')
-    layout             varchar,             -- 'with_metadata' | 'title_abstract' | 'glued'
-    date_selector      varchar,             -- the page's date selector as printed, e.g. 'Jun 1'
+    source_format      varchar,             -- 'text' | 'html' | 'json'
+    layout             varchar,             -- text: 'with_metadata' | 'title_abstract' | 'glued';
+                                            -- else the kind: 'html_list' | 'html_paper' | 'api_json'
+    page_type          varchar,             -- html/json: daily, week, month, trending, search, paper, api_*
+    data_source        varchar,             -- html/json: 'embedded_json' | 'markup' | 'api'
+    date_selector      varchar,             -- text: the page's date selector as printed, e.g. 'Jun 1'
+    list_date          date,                -- html/json: the list's date, when the page has one
+    search_query       varchar,             -- the `q` of a search page
     capture_year       integer,             -- year of the capture (sidecar, override or inferred)
-    captured_on        date,                -- date selector + capture_year; null when no selector
-    capture_rule       varchar,             -- which rule decided capture_year (auditable)
-    max_printed_year   integer,             -- latest year printed in the dump's paper dates
+    captured_on        date,                -- text: date selector + capture_year; pages: list date
+    capture_rule       varchar,             -- which rule decided captured_on (auditable)
+    max_printed_year   integer,             -- text: latest year printed in the dump's paper dates
+    problems           varchar,             -- html/json: what the parser noticed (broken JSON, ...)
     entries_parsed     integer not null,
     entries_loaded     integer not null,
     entries_rejected   integer not null,
@@ -32,14 +38,23 @@ create table if not exists raw.entries (
     paper_id            varchar not null,   -- from the normalised title (see ingest/identity.py)
     title_key           varchar not null,   -- the normalised title the id is derived from
     title               varchar not null,
-    abstract            varchar,
-    authors_count       integer,            -- '• N authors'; null when not shown
-    organisation        varchar,            -- shown instead of the authors count
+    abstract            varchar,            -- null on compact HTML cards
+    arxiv_id            varchar,            -- e.g. '2504.18072' or 'hep-th/9901001' (no version)
+    authors_count       integer,            -- '• N authors', or the number of names; null when not shown
+    author_names        varchar[],          -- ordered; empty when the source names nobody
+    organisation        varchar,
+    submitter           varchar,            -- HF username of who submitted it to Daily Papers
     published_on        date,
-    published_on_text   varchar,            -- the date as printed, e.g. 'Apr 12' or 'Feb 13, 2019'
+    published_on_text   varchar,            -- the date as printed or received
     published_year_rule varchar,            -- 'printed' | 'capture_year' | 'year_before_capture'
-    comments_count      integer,            -- 0 when a date line shows no count; null without metadata
-    has_metadata        boolean not null,   -- the entry carried an authors/date block
+    listed_on           date,               -- the Daily Papers day it was listed, when known
+    comments_count      integer,            -- text: 0 when a date line shows no count; null without metadata
+    upvotes             integer,            -- as observed at this capture
+    github_repo         varchar,            -- the repository the page names, as given
+    github_stars        integer,
+    project_page        varchar,
+    ai_keywords         varchar[],
+    has_metadata        boolean not null,   -- the entry carried authors/date facts
     primary key (dump_id, position)
 );
 
@@ -48,13 +63,14 @@ create table if not exists raw.entry_links (
     dump_id     varchar not null,
     position    integer not null,
     paper_id    varchar not null,
-    link_order  integer not null,           -- 1-based order of the URL in the abstract
+    link_order  integer not null,           -- 1-based: the abstract's URLs first, then the page's
     url_raw     varchar not null,           -- as found in the text
     url         varchar not null,           -- canonical
     host        varchar not null,
     owner       varchar,
     name        varchar,
     link_kind   varchar not null,           -- code_repository | project_page | package | model_hub | shortener | other
+    link_source varchar not null,           -- 'abstract' (a URL in the text) | 'page' (the page's own link)
     primary key (dump_id, position, link_order)
 );
 

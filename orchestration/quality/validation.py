@@ -58,7 +58,11 @@ select
     e.authors_count,
     e.published_on,
     d.captured_on,
-    e.comments_count
+    d.source_format,
+    e.comments_count,
+    e.arxiv_id,
+    e.upvotes,
+    e.github_stars
 from raw.entries as e
 join raw.dumps as d on d.dump_id = e.dump_id
 where d.status = 'loaded'
