@@ -15,8 +15,9 @@ import polars as pl
 from ..ingest.batch_files import prune_batches, read_batch, write_batch
 from ..ingest.discovery import read_dump
 from ..ingest.inventory import Inventory, take_inventory
+from ..ingest.limits import Limits
 from ..ingest.parse import PARSER_VERSION, ParsedBatch, parse_dumps
-from ..landing.land import land_batch, landed_fingerprints
+from ..landing.land import land_batch, landed_fingerprints, landed_shas
 from .display import markdown_table
 from .partitions import WRITER_POOL, dumps_partitions
 from .progress import Progress
@@ -93,11 +94,21 @@ def parsed_dumps(
     folder = warehouse.dumps_path()
     out = run_folder(warehouse, context.run.run_id)
     names = Inventory.read(out / "inventory.json").to_parse
+    # Copies of dumps loaded earlier are recognised by their bytes (not the ones reparsed now).
+    known = {
+        sha: name
+        for sha, name in warehouse.read_work(landed_shas).items()
+        if name not in set(names)
+    }
+    limits = Limits.from_env()
     progress = Progress(context.log, "parsed", len(names), unit="dumps")
     batches = []
     for start in range(0, len(names), CHUNK_FILES):
         chunk = [read_dump(folder / name, folder) for name in names[start : start + CHUNK_FILES]]
-        batches.append(parse_dumps(chunk, config.capture_year_overrides))
+        batch = parse_dumps(chunk, config.capture_year_overrides, limits, known)
+        for row in batch.dumps.filter(pl.col("status") == "loaded").iter_rows(named=True):
+            known.setdefault(row["sha256"], row["file_name"])
+        batches.append(batch)
         progress.advance(len(chunk))
     batch = ParsedBatch.concat(batches)
     write_batch(batch, out / "parsed")

@@ -1,8 +1,9 @@
 """Paper identity: one paper_id per paper, stable across runs, dumps and formats.
 
 The id comes from the title alone, because the text dumps carry nothing else that identifies
-a paper. NFKC folds look-alike code points (ligatures, full-width letters), casefold folds
-case (including ß -> ss), and every run of punctuation or whitespace becomes one space, so
+a paper. NFKC folds compatibility code points (ligatures, full-width letters), casefold folds
+case (including ß -> ss), Cyrillic and Greek look-alikes in a Latin title become the Latin
+letters they mimic, and every run of punctuation or whitespace becomes one space, so
 `NUPES : Non-Uniform` and `NUPES: Non Uniform` are the same paper.
 """
 
@@ -15,11 +16,20 @@ import unicodedata
 import polars as pl
 
 _NOT_WORD = re.compile(r"[\W_]+")
+_LATIN = re.compile(r"[a-z]")
+# Cyrillic and Greek letters that look like Latin ones (after casefold). A title mixing them
+# with Latin letters was typed or pasted with look-alikes; NFKC does not fold these.
+_LOOKALIKES = str.maketrans(
+    "аеорсхуікјѕԁһӏԛԝαβεικμνορτυχ",
+    "aeopcxyikjsdhlqwabeikmvoptux",
+)
 
 
 def title_key(title: str) -> str:
     """The normalised title that identity is derived from."""
     folded = unicodedata.normalize("NFKC", title).casefold()
+    if _LATIN.search(folded):
+        folded = folded.translate(_LOOKALIKES)
     return _NOT_WORD.sub(" ", folded).strip()
 
 

@@ -98,7 +98,7 @@ def text_path(
         .then(pl.format("impossible date '{}'", pl.col("published_on_text")))
         .when(pl.col("has_metadata") & pl.col("published_on_text").is_null() & with_metadata)
         .then(pl.lit("incomplete entry: a metadata block without its date line (dump cut off?)"))
-        .when(last & with_metadata & ~pl.col("has_metadata"))
+        .when(last & with_metadata & ~pl.col("has_metadata") & pl.col("abstract").is_not_null())
         .then(pl.lit("incomplete entry: no metadata after the last abstract (dump cut off?)")),
     ).drop("published_month", "published_day", "published_year", "over_long", "capture_year")
     facts_rows = []

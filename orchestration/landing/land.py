@@ -88,6 +88,13 @@ def landed_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, 
     return {dump_id: (sha, version) for dump_id, sha, version in rows}
 
 
+def landed_shas(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """sha256 -> file name of every loaded dump: the same bytes under a new name are a copy."""
+    ensure_raw_schema(con)
+    rows = con.execute("select sha256, file_name from raw.dumps where status = 'loaded'").fetchall()
+    return dict(rows)
+
+
 def raw_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row counts of the landed raw tables."""
     return {
