@@ -154,10 +154,25 @@ def test_zero_width_and_lookalike_characters_in_titles():
 
 
 HOSTILE = [
-    ("Robert'); DROP TABLE papers; --", "'; drop table papers; -- and \"quotes\"", 1, "Mar 2, 2024"),
-    ("<script>alert(1)</script> Attention", "See [click](javascript:alert(1)) and <img src=x>.", 2, "Mar 3, 2024"),
-    ("**Bold** `code` | pipes | [link](http://evil)", "Markdown *everywhere* _here_.", 3, "Mar 4, 2024"),
-]  # fmt: skip
+    (
+        "Robert'); DROP TABLE papers; --",
+        '\'; drop table papers; -- and "quotes"',
+        1,
+        "Mar 2, 2024",
+    ),
+    (
+        "<script>alert(1)</script> Attention",
+        "See [click](javascript:alert(1)) and <img src=x>.",
+        2,
+        "Mar 3, 2024",
+    ),
+    (
+        "**Bold** `code` | pipes | [link](http://evil)",
+        "Markdown *everywhere* _here_.",
+        3,
+        "Mar 4, 2024",
+    ),
+]
 
 
 def test_hostile_strings_are_stored_verbatim_and_shown_escaped(tmp_path):
