@@ -45,6 +45,18 @@ FIGURES = {
 }
 
 
+def rejected_files(con, limit: int = 10) -> list[str]:
+    """The files rejected whole, with their reasons (the first `limit`)."""
+    rows = con.execute(
+        "select file_name, reject_reason from audit.dumps where status = 'rejected' "
+        "order by file_name"
+    ).fetchall()
+    lines = [f"  rejected {name!r}: {reason}" for name, reason in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"  ... and {len(rows) - limit} more (select * from audit.dumps)")
+    return lines
+
+
 def summary_lines(
     warehouse: Path, run_ok: bool, checks: list[dg.AssetCheckEvaluation]
 ) -> list[str]:
@@ -57,6 +69,7 @@ def summary_lines(
                     lines.append(template.format(*con.execute(query).fetchall()[0]))
                 except Exception:  # noqa: BLE001 - the tables of a step that did not run
                     continue
+            lines += rejected_files(con)
     failed = [c for c in checks if not c.passed]
     lines.append(
         f"checks:    {len(checks) - len(failed)} passed, {len(failed)} failed"
