@@ -244,3 +244,12 @@ def test_every_file_is_accounted_for(tmp_path):
         ("rejected", 3),
     ]
     assert batch.rejects.filter(pl.col("position").is_null()).height == 3
+
+
+def test_a_page_parse_over_the_time_limit_is_rejected_whole():
+    from .conftest import ROOT
+
+    page = (ROOT / "seeds" / "005_hf_daily_2026-06-01.html").read_bytes()
+    batch = parse(as_file(page, "slow.html"), limits=Limits(max_parse_seconds=0.0))
+    assert "PAPERS_MAX_PARSE_SECONDS" in file_reason(batch, "slow.html")
+    assert batch.entries.height == 0
