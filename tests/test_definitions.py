@@ -22,7 +22,17 @@ def test_all_definitions_load(defs):
     expected |= {f"raw/{t}" for t in ("dumps", "entries", "entry_links", "rejects")}
     expected |= {
         f"marts/{m}"
-        for m in ("papers", "paper_appearances", "repo_links", "topics", "paper_topics", "dates")
+        for m in (
+            "papers",
+            "paper_appearances",
+            "repo_links",
+            "topics",
+            "paper_topics",
+            "dates",
+            "authors",
+            "paper_authors",
+            "paper_aliases",
+        )
     }
     assert expected <= keys
     assert defs.resolve_job_def("build_warehouse") is not None

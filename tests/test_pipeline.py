@@ -1,7 +1,8 @@
 """The whole pipeline in process, on a temporary warehouse: seeds in, marts out.
 
-The expected figures were read off the seed files (see test_text_dump.py): 5 dumps, 289
-entries, 247 distinct papers of which 37 appear in more than one dump.
+The expected figures were read off the seed files (see test_text_dump.py): 5 text dumps
+(289 entries), an HTML daily page (6 papers of 000) and an API JSON list (7 papers of 002):
+302 entries, 247 distinct papers of which 39 appear in more than one dump.
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ from orchestration.summary import summary_lines
 
 from .conftest import SEEDS
 
-MART_TABLES = ("papers", "paper_appearances", "repo_links", "topics", "paper_topics", "dates")
+MART_TABLES = (
+    "papers",
+    "paper_appearances",
+    "repo_links",
+    "topics",
+    "paper_topics",
+    "dates",
+    "authors",
+    "paper_authors",
+    "paper_aliases",
+)
 
 
 def table_counts(path) -> dict[str, int]:
@@ -71,16 +82,19 @@ def sql(warehouse):
 
 def test_every_paper_once(sql):
     assert sql("select count(*), count(distinct paper_id) from marts.papers") == [(247, 247)]
-    assert sql("select count(*) from marts.paper_appearances") == [(289,)]
-    assert sql("select count(*) from marts.papers where appearances > 1") == [(37,)]
-    assert sql("select sum(appearances) from marts.papers") == [(289,)]
+    assert sql("select count(*) from marts.paper_appearances") == [(302,)]
+    assert sql("select count(*) from marts.papers where appearances > 1") == [(39,)]
+    assert sql("select sum(appearances) from marts.papers") == [(302,)]
+    assert sql(
+        "select source_format, count(*) from marts.paper_appearances group by all order by 1"
+    ) == [("html", 6), ("json", 7), ("text", 289)]
 
 
 def test_published_audit_balances(sql):
     assert sql(
         "select count(*), sum(entries_parsed), sum(entries_loaded), sum(entries_rejected)"
         " from audit.dumps"
-    ) == [(5, 289, 289, 0)]
+    ) == [(7, 302, 302, 0)]
     assert sql("select count(*) from audit.validation_results where not success") == [(0,)]
     assert sql("select count(*) from reference.topic_taxonomy")[0][0] >= 15
 
@@ -104,16 +118,18 @@ def test_merged_facts_of_a_paper_in_every_dump(sql):
         " appearances, has_code from marts.papers"
         " where title = 'Wide and Deep Neural Networks Achieve Optimality for Classification'"
     )
-    # In all five dumps; metadata only in 000, 003 and 004; 001 has no capture date.
-    assert row == [(3, dt.date(2022, 4, 29), 0, dt.date(2026, 1, 8), dt.date(2026, 6, 1), 5, False)]
+    # In all five text dumps and the HTML page; metadata in 000, 003, 004 and the page (whose
+    # JSON names the authors); 001 has no capture date.
+    assert row == [(3, dt.date(2022, 4, 29), 0, dt.date(2026, 1, 8), dt.date(2026, 6, 1), 6, False)]
 
 
 def test_facts_from_the_page_that_has_them(sql):
-    # Listed in 002 (Mar 11, no metadata) and 004 (Apr 17, with `Apr 25, 2025 2`).
+    # Listed last in 002 (Mar 11, a compact card: no metadata) and before in 003 (Jan 8,
+    # `7 authors`, `Feb 3, 2024`): the facts the latest capture lacks come from the earlier.
     assert sql(
-        "select published_on, comments_count, authors_count, appearances from marts.papers"
-        " where title = 'A Model Zoo on Phase Transitions in Neural Networks'"
-    ) == [(dt.date(2025, 4, 25), 2, 6, 2)]
+        "select published_on, comments_count, authors_count, appearances, last_captured_on"
+        " from marts.papers where title = 'Large Language Model Adaptation for Networking'"
+    ) == [(dt.date(2024, 2, 3), 0, 7, 2, dt.date(2026, 3, 11))]
     # A paper only in the glued dump keeps null facts and no capture date.
     assert sql(
         "select authors_count, published_on, first_captured_on, has_code from marts.papers"
@@ -204,3 +220,27 @@ def test_bad_dump_blocks_the_marts(tmp_path, monkeypatch):
             "select count(*) from information_schema.tables where table_schema = 'marts'"
         ).fetchall() == [(0,)]
     assert summary_lines(tmp_path / "w.duckdb", result.success, checks)[-1].endswith("FAILED")
+
+
+def test_one_paper_across_formats(sql):
+    """`A Model Zoo on Phase Transitions` is in text dumps 000 and 004 and in the HTML page
+    (arXiv 2504.18072, 9 upvotes, numComments 2, publishedAt 2025-04-25 in its JSON)."""
+    paper_id, arxiv_id, upvotes, appearances = sql(
+        "select paper_id, arxiv_id, upvotes, appearances from marts.papers"
+        " where title = 'A Model Zoo on Phase Transitions in Neural Networks'"
+    )[0]
+    assert (arxiv_id, upvotes, appearances) == ("2504.18072", 9, 3)
+    history = sql(
+        "select source_format, upvotes, comments_count from marts.paper_appearances"
+        " where paper_id = ? order by dump_id",
+        paper_id,
+    )
+    assert history == [("text", None, 2), ("text", None, 2), ("html", 9, 2)]
+    assert sql("select count(*) from marts.papers where arxiv_id is not null") == [(13,)]
+    assert sql("select count(*) from marts.paper_aliases") == [(0,)]
+    authors = sql(
+        "select author from marts.paper_authors where paper_id = ? order by position", paper_id
+    )
+    assert len(authors) == 6 and authors[0] == ("Konstantin Schürholt",)  # `6 authors` in 000
+    sources = dict(sql("select link_source, count(*) from marts.repo_links group by all"))
+    assert set(sources) == {"abstract", "page", "abstract_and_page"}

@@ -6,14 +6,16 @@ from ..landing.publish import publish_snapshot
 from .partitions import WRITER_POOL
 from .quality import STILL_FAILING
 from .resources import WarehouseResource
+from .transform import dbt_models
 
-MARTS = ("papers", "paper_appearances", "repo_links", "topics", "paper_topics", "dates")
+# Every dbt model in the marts schema: publishing waits for all of them.
+MART_KEYS = [key for key in dbt_models.keys if key.path[0] == "marts"]
 
 
 @dg.asset(
     group_name="publish",
     kinds={"duckdb", "parquet"},
-    deps=[dg.AssetKey(["marts", mart]) for mart in MARTS],
+    deps=MART_KEYS,
     pool=WRITER_POOL,
     retry_policy=dg.RetryPolicy(max_retries=2, delay=2),
 )

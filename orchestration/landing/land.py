@@ -41,8 +41,24 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=read_only)
 
 
+COLUMNS_SQL = """
+select table_name, column_name, data_type from information_schema.columns
+where table_catalog = current_database() and table_schema = 'raw'
+"""
+
+
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(RAW_SCHEMA_SQL.read_text(encoding="utf-8"))
+    """Create the raw tables, and add the columns a newer parser lands to an older warehouse
+    (a new parser version reloads every dump anyway, so old rows get them filled)."""
+    ddl = RAW_SCHEMA_SQL.read_text(encoding="utf-8")
+    con.execute(ddl)
+    with duckdb.connect() as reference:
+        reference.execute(ddl)
+        expected = reference.execute(COLUMNS_SQL).fetchall()
+    present = {(table, column) for table, column, _ in con.execute(COLUMNS_SQL).fetchall()}
+    for table, column, data_type in expected:
+        if (table, column) not in present:
+            con.execute(f'alter table raw."{table}" add column "{column}" {data_type}')
 
 
 def land_batch(

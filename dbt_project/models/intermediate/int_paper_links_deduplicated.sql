@@ -1,6 +1,8 @@
--- One row per paper and URL, URLs compared case-insensitively. When a URL was found with
--- several spellings, the spelling (and its host/owner/name/kind) of the latest-captured
--- appearance wins, then the earliest link in that abstract, then the URL itself.
+-- One row per paper (canonical id) and URL, URLs compared case-insensitively, over the links
+-- found in abstracts and those the pages name. When a URL was found with several spellings,
+-- the spelling (and its host/owner/name/kind) of the latest-captured appearance wins, then the
+-- earliest link in that entry, then the URL itself. link_source says where the URL was found
+-- over all appearances: 'abstract', 'page' or 'abstract_and_page'.
 with
 
 links as (
@@ -14,6 +16,7 @@ appearances as (
     select
         dump_id,
         position,
+        paper_id,
         appearance_rank,
     from {{ ref('int_paper_appearances_ranked') }}
 
@@ -22,16 +25,16 @@ appearances as (
 ranked as (
 
     select
-        links.paper_id,
+        appearances.paper_id,
         links.url,
         lower(links.url) as url_key,
         links.host,
         links.owner,
         links.name,
         links.link_kind,
-        'abstract' as link_source,
+        links.link_source,
         row_number() over (
-            partition by links.paper_id, lower(links.url)
+            partition by appearances.paper_id, lower(links.url)
             order by appearances.appearance_rank asc, links.link_order asc, links.url asc
         ) as spelling_rank,
     from links
@@ -41,19 +44,37 @@ ranked as (
 
 ),
 
-deduplicated as (
+sources as (
 
     select
         paper_id,
-        url,
         url_key,
-        host,
-        owner,
-        name,
-        link_kind,
-        link_source,
+        case
+            when bool_or(link_source = 'abstract') and bool_or(link_source = 'page')
+                then 'abstract_and_page'
+            else min(link_source)
+        end as link_source,
     from ranked
-    where spelling_rank = 1
+    group by paper_id, url_key
+
+),
+
+deduplicated as (
+
+    select
+        ranked.paper_id,
+        ranked.url,
+        ranked.url_key,
+        ranked.host,
+        ranked.owner,
+        ranked.name,
+        ranked.link_kind,
+        sources.link_source,
+    from ranked
+    inner join sources
+        on ranked.paper_id = sources.paper_id
+        and ranked.url_key = sources.url_key
+    where ranked.spelling_rank = 1
 
 )
 

@@ -1,5 +1,6 @@
--- One row per paper: each fact is the first non-null value over the paper's appearances in
--- rank order (latest capture first), so an older dump fills in what a newer one lacks.
+-- One row per paper (canonical id): each fact is the first non-null value over the paper's
+-- appearances in rank order (latest capture first), so an older dump fills in what a newer one
+-- lacks; upvotes and github_stars are thus the latest observed values.
 with
 
 appearances as (
@@ -23,6 +24,9 @@ merged as (
         first(authors_count order by appearance_rank) filter (where authors_count is not null) as authors_count,
         first(published_on order by appearance_rank) filter (where published_on is not null) as published_on,
         first(comments_count order by appearance_rank) filter (where comments_count is not null) as comments_count,
+        first(arxiv_id order by appearance_rank) filter (where arxiv_id is not null) as arxiv_id,
+        first(upvotes order by appearance_rank) filter (where upvotes is not null) as upvotes,
+        first(github_stars order by appearance_rank) filter (where github_stars is not null) as github_stars,
         min(captured_on) as first_captured_on,
         max(captured_on) as last_captured_on,
         count(distinct dump_id) as appearances,
@@ -54,6 +58,9 @@ final as (
         merged.last_captured_on,
         merged.appearances,
         coalesce(code_links.has_code, false) as has_code,
+        merged.arxiv_id,
+        merged.upvotes,
+        merged.github_stars,
     from merged
     left join code_links
         on merged.paper_id = code_links.paper_id

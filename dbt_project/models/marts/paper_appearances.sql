@@ -14,6 +14,9 @@ final as (
         cast(position as integer) as position,
         cast(captured_on as date) as captured_on,
         cast(source_format as varchar) as source_format,
+        cast(listed_on as date) as listed_on,
+        cast(upvotes as integer) as upvotes,
+        cast(comments_count as integer) as comments_count,
     from appearances
 
 )

@@ -19,6 +19,9 @@ final as (
         cast(last_captured_on as date) as last_captured_on,
         cast(appearances as integer) as appearances,
         cast(has_code as boolean) as has_code,
+        cast(arxiv_id as varchar) as arxiv_id,
+        cast(upvotes as integer) as upvotes,
+        cast(github_stars as integer) as github_stars,
     from papers
 
 )

@@ -1,4 +1,5 @@
 -- Entries of loaded dumps only, with the capture date and source format of their dump.
+-- List columns are never null here: an entry that names nobody has an empty list.
 with
 
 entries as (
@@ -27,12 +28,21 @@ joined as (
         entries.title_key,
         entries.title,
         entries.abstract,
+        entries.arxiv_id,
         entries.authors_count,
+        coalesce(entries.author_names, []::varchar[]) as author_names,
         entries.organisation,
+        entries.submitter,
         entries.published_on,
         entries.published_on_text,
         entries.published_year_rule,
+        entries.listed_on,
         entries.comments_count,
+        entries.upvotes,
+        entries.github_repo,
+        entries.github_stars,
+        entries.project_page,
+        coalesce(entries.ai_keywords, []::varchar[]) as ai_keywords,
         entries.has_metadata,
         loaded_dumps.captured_on,
         loaded_dumps.source_format,

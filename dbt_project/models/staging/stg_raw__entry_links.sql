@@ -1,4 +1,4 @@
--- Links found in the abstracts of entries of loaded dumps.
+-- Links of entries of loaded dumps: URLs found in the abstracts and the pages' own links.
 with
 
 links as (
@@ -28,6 +28,7 @@ filtered as (
         links.owner,
         links.name,
         links.link_kind,
+        links.link_source,
     from links
     inner join loaded_dumps
         on links.dump_id = loaded_dumps.dump_id

@@ -1,0 +1,23 @@
+-- Title-based paper ids that resolve to another paper's id, so ids published earlier (or
+-- computed from a title) keep resolving after papers are merged by arXiv id.
+with
+
+identities as (
+
+    select * from {{ ref('int_paper_identities_resolved') }}
+
+),
+
+final as (
+
+    select
+        cast(title_paper_id as varchar) as alias_id,
+        cast(paper_id as varchar) as paper_id,
+        cast(arxiv_id as varchar) as arxiv_id,
+        cast(reason as varchar) as reason,
+    from identities
+    where title_paper_id != paper_id
+
+)
+
+select * from final
