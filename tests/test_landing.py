@@ -64,3 +64,16 @@ def test_failed_load_leaves_the_old_rows(con, seed_batch):
     with pytest.raises(Exception, match="(?i)constraint|duplicate"):
         land_batch(con, broken)
     assert raw_counts(con)["entries"] == 302
+
+
+def test_an_older_warehouse_gains_the_new_columns(tmp_path, seed_batch):
+    with connect(tmp_path / "old.duckdb") as con:
+        con.execute("create schema raw")
+        con.execute(
+            "create table raw.entries (dump_id varchar, position integer, paper_id varchar,"
+            " title_key varchar, title varchar, has_metadata boolean)"
+        )
+        land_batch(con, seed_batch)
+        columns = {r[0] for r in con.execute("describe raw.entries").fetchall()}
+        assert {"arxiv_id", "author_names", "upvotes", "github_stars"} <= columns
+        assert con.execute("select count(arxiv_id) from raw.entries").fetchall() == [(13,)]
