@@ -36,9 +36,11 @@ def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
 def prepare_dbt_project(project: DbtProject) -> None:
     """Run `dbt parse` only when the manifest is stale; dbt's partial parse keeps it quick."""
     if manifest_is_stale(Path(project.project_dir), Path(project.manifest_path)):
-        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=project.target_path
-        ).wait()
+        # Parse with the profile the runs use, so that their parse can be partial.
+        with WarehouseResource().dbt_env():
+            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+                ["parse", "--quiet"], target_path=project.target_path
+            ).wait()
 
 
 dbt_project = DbtProject(
