@@ -13,6 +13,11 @@ from .limits import Limits
 # C0 controls other than tab, newline and carriage return, and DEL: never part of a page.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Binary formats that turn up in a downloads folder.
+# Bytes no text file holds: C0 controls but tab, newline, vertical tab, form feed, carriage
+# return and escape.
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
+# What _CONTROL removes from text, as bytes (in UTF-8 and cp1252 these bytes are those chars).
+_STRIPPED_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])
 _MAGIC = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"GIF8", b"\xff\xd8\xff", b"\x7fELF")
 
 
@@ -21,6 +26,14 @@ class Screened:
     file: DumpFile
     text: str | None  # decoded and cleaned; None when rejected
     reject_reason: str | None = None
+
+
+def _has_controls(data: bytes) -> bool:
+    """A C-speed look at the bytes before any regex runs over the text; UTF-16 always has
+    NUL bytes, so its decoded text is checked instead."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    return len(data.translate(None, _STRIPPED_BYTES)) != len(data)
 
 
 def looks_binary(data: bytes) -> bool:
@@ -32,7 +45,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NUL bytes by nature
         return False
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32 and b != 27)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > 0.05
 
 
@@ -60,7 +73,9 @@ def screen(
             screened.append(Screened(f, None, reason))
             continue
         seen[f.sha256] = f.file_name
-        text = _CONTROL.sub("", decode_text(f.data))
+        text = decode_text(f.data)
+        if _has_controls(f.data) and _CONTROL.search(text):
+            text = _CONTROL.sub("", text)
         if not text.strip():
             screened.append(Screened(f, None, "no text in the file"))
         else:
