@@ -14,7 +14,9 @@ export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 
-.PHONY: run test dev lint bench clean venv
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test dev lint bench clean venv browser
 
 venv: $(STAMP)
 
@@ -31,8 +33,22 @@ $(DAGSTER_HOME)/dagster.yaml:
 run: venv $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.run
 
-test: venv
+test: venv browser
 	$(BIN)/pytest
+
+# The UI test drives Debian's Chromium through Playwright (in requirements.lock); Playwright's
+# own browser download does not work offline, so the system package is used.
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing: run 'sudo apt-get install chromium' (or set CHROMIUM=/path/to/chromium)"; exit 1; \
+	  fi; \
+	fi
+
+bench: venv $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m benchmarks.run
 
 dev: venv $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions
