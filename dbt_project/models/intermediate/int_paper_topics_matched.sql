@@ -1,6 +1,12 @@
 -- Papers matched against every topic of the taxonomy seed: a paper gets a topic when the
 -- topic's pattern (case-insensitive regular expression) matches its title or its abstract.
 -- matched_on says which: 'title' wins when both match.
+-- One select per topic, each with its pattern as a constant (see macros/topic_patterns.sql).
+-- depends_on: {{ ref('topic_taxonomy') }}
+{{ config(materialized='table') }}
+
+{% set patterns = topic_patterns() %}
+
 with
 
 papers as (
@@ -13,24 +19,24 @@ papers as (
 
 ),
 
-taxonomy as (
-
-    select
-        topic,
-        pattern,
-    from {{ ref('topic_taxonomy') }}
-
-),
-
 evaluated as (
 
+    {% for topic, pattern in patterns %}
     select
-        papers.paper_id,
-        taxonomy.topic,
-        coalesce(regexp_matches(papers.title, taxonomy.pattern, 'i'), false) as matches_title,
-        coalesce(regexp_matches(papers.abstract, taxonomy.pattern, 'i'), false) as matches_abstract,
+        paper_id,
+        {{ sql_string(topic) }} as topic,
+        coalesce(regexp_matches(title, {{ sql_string(pattern) }}, 'i'), false) as matches_title,
+        coalesce(regexp_matches(abstract, {{ sql_string(pattern) }}, 'i'), false) as matches_abstract,
     from papers
-    cross join taxonomy
+    {% if not loop.last %}union all{% endif %}
+    {% else %}
+    select
+        null::varchar as paper_id,
+        null::varchar as topic,
+        false as matches_title,
+        false as matches_abstract,
+    where false
+    {% endfor %}
 
 ),
 
