@@ -42,7 +42,9 @@ Reject = tuple[int | None, str, str | None]  # position, reason, raw text
 RAW_TEXT_LIMIT = 2000
 INT32_MAX = 2**31 - 1
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Zero-width characters removed from stored text (the text path uses the same class).
+ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
+_ZERO_WIDTH = re.compile(ZERO_WIDTH)
 # Lone surrogates (JSON "\ud800" escapes, odd decodes) cannot be stored as UTF-8.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _COUNT = re.compile(r"^(\d+(?:[.,]\d+)*)\s*([kKmM]?)$")

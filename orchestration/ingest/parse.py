@@ -21,12 +21,12 @@ from .identity import with_identity
 from .limits import Limits
 from .page_batch import page_path
 from .page_kinds import detect_kind
+from .page_parse import ZERO_WIDTH
 from .screening import Screened, screen
 from .text_batch import NOT_A_DUMP, text_path
 
 # Bump when parsing changes what lands: every dump parsed by an older version is reloaded.
 PARSER_VERSION = "2.0.0"
-_ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
 
 DUMPS_SCHEMA = {
     "dump_id": pl.String,
@@ -130,7 +130,7 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
         .otherwise(expr.map_elements(_nfc, return_dtype=pl.String, skip_nulls=True))
     )
     return (
-        nfc.str.replace_all(_ZERO_WIDTH, "")
+        nfc.str.replace_all(ZERO_WIDTH, "")
         .str.replace_all(f"[ {_SPACE}]{{2,}}|[{_SPACE}]", " ")
         .str.strip_chars()
     )
