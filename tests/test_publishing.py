@@ -65,6 +65,14 @@ def build_env(tmp_path, monkeypatch):
     return dumps, published
 
 
+def materialized(build: run.Build, key: str) -> bool:
+    return any(
+        event.event_type_value == "ASSET_MATERIALIZATION"
+        and event.event_specific_data.materialization.asset_key.to_user_string() == key
+        for event in build.result.all_events
+    )
+
+
 def parsed_count(build: run.Build) -> int:
     for event in build.result.all_events:
         if event.event_type_value == "ASSET_MATERIALIZATION":
@@ -84,8 +92,11 @@ def test_new_dump_alone_and_reader_never_sees_a_partial_state(build_env, tmp_pat
         .fetchall()[0][0]
     )
 
-    # Nothing changed: nothing is parsed again.
-    assert parsed_count(run.execute_build()) == 0
+    # Nothing changed: nothing is parsed again, dbt has nothing to do, nothing is republished.
+    unchanged = run.execute_build()
+    assert unchanged.result.success and parsed_count(unchanged) == 0
+    assert not materialized(unchanged, "marts/papers")
+    assert not materialized(unchanged, "published_warehouse")
 
     # A reader holds the published file open and keeps querying while a new dump is built.
     (dumps / "007_new.txt").write_text(NEW_DUMP, encoding="utf-8")
@@ -98,6 +109,7 @@ def test_new_dump_alone_and_reader_never_sees_a_partial_state(build_env, tmp_pat
         stop.touch()
         reader.wait(timeout=120)
     assert second.result.success and parsed_count(second) == 1
+    assert materialized(second, "marts/papers") and materialized(second, "published_warehouse")
     reader_log = json.loads(out.read_text())
     assert reader_log["errors"] == [] and reader_log["rounds"] > 10
     # One new paper, one recurring: 247 -> 248 papers, 302 -> 304 appearances. The reader

@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from .. import settings
+from ..landing.build_state import marts_fingerprint, record_published
 from ..landing.publish import publish_snapshot
 from .partitions import WRITER_POOL
 from .quality import STILL_FAILING
@@ -33,6 +35,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
         result = publish_snapshot(
             con, warehouse.database_path(), warehouse.database_path().parent / "parquet"
         )
+        record_published(con, marts_fingerprint(con, settings.DBT_PROJECT_DIR))
     context.add_output_metadata(
         {
             "path": str(result.path),

@@ -14,6 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from .. import settings
+from ..landing.build_state import marts_fingerprint, published_fingerprint
 from .partitions import WRITER_POOL
 from .resources import WarehouseResource, dbt_executable
 
@@ -79,12 +80,25 @@ def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
     """Build and test the dbt models (dbt build), streaming each model and test as it ends."""
+    if marts_up_to_date(warehouse):
+        # Yielding nothing skips the models, and with them publishing: both are current.
+        context.log.info("marts are up to date: nothing landed and no dbt file changed")
+        return
     # Unit tests check the SQL's logic, not the data: `make test` runs them, runs don't.
     args = ["build", "--exclude-resource-type", "unit_test"]
     with warehouse.dbt_env():  # the dbt process starts inside cli()
         invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path, dbt_project.project_dir / dbt_project.target_path)
+
+
+def marts_up_to_date(warehouse: WarehouseResource) -> bool:
+    """The published snapshot was made from exactly what is landed, with this dbt project."""
+    if not (warehouse.database_path().exists() and warehouse.work_path().exists()):
+        return False
+    with warehouse.connect() as con:
+        current = marts_fingerprint(con, settings.DBT_PROJECT_DIR)
+        return published_fingerprint(con) == current
 
 
 def keep_partial_parse(run_target: Path, project_target: Path) -> None:

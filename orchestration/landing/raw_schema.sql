@@ -96,3 +96,10 @@ create table if not exists raw.validation_results (
     unexpected_count bigint,
     details        varchar
 );
+
+-- What the published snapshot was built from (see landing/build_state.py): when nothing
+-- landed and no dbt file changed since, a run skips dbt and publishing.
+create table if not exists raw.build_state (
+    fingerprint  varchar not null,
+    published_at timestamp not null
+);
