@@ -57,6 +57,12 @@ def list_dump_paths(folder: Path) -> list[Path]:
     )
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks (the fingerprint read_dump records)."""
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def read_sidecar(path: Path) -> tuple[dt.date | None, int | None, str | None]:
     """(captured_on, capture_year, error) from `<dump>.meta.json`, if there is one.
 

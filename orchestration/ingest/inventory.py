@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .discovery import dump_id_for, list_dump_paths, read_dump
+from .discovery import dump_id_for, file_sha256, list_dump_paths
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,11 @@ def take_inventory(
         if name is None:
             missing.append(dump_id)
             continue
-        sha = read_dump(folder / name, folder).sha256
-        if landed.get(dump_id) == (sha, parser_version):
+        fingerprint = landed.get(dump_id)
+        # Never landed, or by another parser version: parsed anyway, so not read here first.
+        if fingerprint is None or fingerprint[1] != parser_version:
+            to_parse.append(name)
+        elif fingerprint[0] == file_sha256(folder / name):
             unchanged.append(name)
         else:
             to_parse.append(name)

@@ -1,0 +1,43 @@
+"""Which dumps a run parses: new, changed or reparsed ones; unchanged ones are skipped."""
+
+from orchestration.ingest.discovery import file_sha256, read_dump
+from orchestration.ingest.inventory import take_inventory
+
+VERSION = "9.9.9"
+
+
+def _folder(tmp_path):
+    for name, text in {
+        "a.txt": "alpha",
+        "b.txt": "beta",
+        "c.txt": "gamma",
+        "d.txt": "delta",
+    }.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_file_sha256_is_the_fingerprint_read_dump_records(tmp_path):
+    folder = _folder(tmp_path)
+    assert file_sha256(folder / "a.txt") == read_dump(folder / "a.txt", folder).sha256
+
+
+def test_inventory_sorts_new_unchanged_changed_reparsed_and_missing(tmp_path):
+    folder = _folder(tmp_path)
+    landed = {
+        "a.txt": (file_sha256(folder / "a.txt"), VERSION),  # unchanged
+        "b.txt": ("0" * 64, VERSION),  # bytes changed since it landed
+        "c.txt": (file_sha256(folder / "c.txt"), "1.0.0"),  # landed by an older parser
+    }
+    inventory = take_inventory(
+        folder, ["a.txt", "b.txt", "c.txt", "d.txt", "gone.txt"], landed, VERSION
+    )
+    assert inventory.unchanged == ["a.txt"]
+    assert inventory.to_parse == ["b.txt", "c.txt", "d.txt"]
+    assert inventory.missing == ["gone.txt"]
+
+
+def test_inventory_keeps_only_the_asked_for_dumps(tmp_path):
+    folder = _folder(tmp_path)
+    inventory = take_inventory(folder, ["c.txt"], {}, VERSION)
+    assert (inventory.to_parse, inventory.unchanged, inventory.missing) == (["c.txt"], [], [])
