@@ -1,9 +1,12 @@
 """Which dumps a run parses: new, changed or reparsed ones; unchanged ones are skipped."""
 
+from pathlib import Path
+
 from orchestration.ingest.discovery import file_sha256, read_dump
 from orchestration.ingest.inventory import take_inventory
 
 VERSION = "9.9.9"
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def _folder(tmp_path):
@@ -41,3 +44,29 @@ def test_inventory_keeps_only_the_asked_for_dumps(tmp_path):
     folder = _folder(tmp_path)
     inventory = take_inventory(folder, ["c.txt"], {}, VERSION)
     assert (inventory.to_parse, inventory.unchanged, inventory.missing) == (["c.txt"], [], [])
+
+
+def test_nothing_maybe_changed_right_after_landing_and_a_touch_is_seen(tmp_path, seed_batch):
+    """The size and modification time the audit recorded round-trip through DuckDB exactly,
+    so a run after a load looks at no file; touching one brings that one (only) back."""
+    import os
+    import shutil
+
+    from orchestration.ingest.inventory import files_by_dump_id, landed_file_stats, maybe_changed
+    from orchestration.ingest.parse import PARSER_VERSION
+    from orchestration.landing.land import connect, land_batch
+
+    con = connect(tmp_path / "w.duckdb")
+    land_batch(con, seed_batch)
+    landed = landed_file_stats(con)
+    present = files_by_dump_id(SEEDS)
+    assert len(landed) == len(present) == 7
+    assert maybe_changed(SEEDS, present, landed, PARSER_VERSION) == []
+    assert maybe_changed(SEEDS, present, landed, "0.0.1") == sorted(present)
+
+    copy = tmp_path / "dumps"
+    shutil.copytree(SEEDS, copy)  # copy2 keeps the modification times
+    name = present[sorted(present)[2]]
+    stat = (copy / name).stat()
+    os.utime(copy / name, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert maybe_changed(copy, present, landed, PARSER_VERSION) == [sorted(present)[2]]

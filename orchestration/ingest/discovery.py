@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,11 @@ def list_dump_paths(folder: Path) -> list[Path]:
     )
 
 
+def modified_at(stat: os.stat_result) -> dt.datetime:
+    """A file's modification time as the audit records it: naive UTC."""
+    return dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC).replace(tzinfo=None)
+
+
 def file_sha256(path: Path) -> str:
     """The SHA-256 of a file's bytes, read in blocks (the fingerprint read_dump records)."""
     with path.open("rb") as f:
@@ -96,7 +102,7 @@ def read_dump(path: Path, folder: Path) -> DumpFile:
         dump_id=dump_id_for(file_name),
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
-        modified_at=dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).replace(tzinfo=None),
+        modified_at=modified_at(path.stat()),
         sidecar_captured_on=captured_on,
         sidecar_capture_year=year,
         sidecar_error=error,

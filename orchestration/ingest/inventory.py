@@ -6,12 +6,13 @@ for its dump_id at the last load; a new parser version reloads everything it par
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .discovery import dump_id_for, file_sha256, list_dump_paths
+from .discovery import dump_id_for, file_sha256, list_dump_paths, modified_at
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,36 @@ def files_by_dump_id(folder: Path) -> dict[str, str]:
     """dump_id -> file name, for every dump file in the folder."""
     names = (p.relative_to(folder).as_posix() for p in list_dump_paths(folder))
     return {dump_id_for(name): name for name in names}
+
+
+def landed_file_stats(con) -> dict[str, tuple[int, dt.datetime | None, str]]:
+    """dump_id -> (size_bytes, modified_at, parser_version) of every dump in the audit."""
+    rows = con.execute(
+        "select dump_id, size_bytes, modified_at, parser_version from raw.dumps"
+    ).fetchall()
+    return {dump_id: (size, mtime, version) for dump_id, size, mtime, version in rows}
+
+
+def maybe_changed(
+    folder: Path,
+    present: Mapping[str, str],
+    landed: Mapping[str, tuple[int, dt.datetime | None, str]],
+    parser_version: str,
+) -> list[str]:
+    """The dump_ids (of `present`: dump_id -> file name) a run must look at: never landed,
+    landed by another parser version, or whose size or modification time differs from the
+    audit's. A stat per file, no reading: the SHA-256 check in take_inventory then decides,
+    so a file touched but not changed is still skipped there."""
+    selected = []
+    for dump_id, name in present.items():
+        known = landed.get(dump_id)
+        if known is None or known[2] != parser_version:
+            selected.append(dump_id)
+            continue
+        stat = (folder / name).stat()
+        if (stat.st_size, modified_at(stat)) != (known[0], known[1]):
+            selected.append(dump_id)
+    return selected
 
 
 def take_inventory(
