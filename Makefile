@@ -9,6 +9,12 @@ STAMP  := $(VENV)/.installed
 export PAPERS_DUMPS_DIR ?= $(CURDIR)/seeds
 export PAPERS_WAREHOUSE ?= $(CURDIR)/warehouse/papers.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
+# For every process that creates or runs a run (make run, dagster dev and its daemon): one
+# planned event per asset instead of one per dump, and the dumps' materializations stored in
+# batches. Same values as RUN_ENV in orchestration/dagster_storage.py, which says what the UI
+# shows differently.
+export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= 1
+export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 # Nothing phones home: there is no network here, and users' runs are their own.
 export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
@@ -26,9 +32,9 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml:
-	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n' > $@
+# Written again whenever the module that writes it changes.
+$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster_storage.py | $(STAMP)
+	$(BIN)/python -m orchestration.dagster_storage $(DAGSTER_HOME)
 
 run: venv $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.run

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from . import settings
+from .dagster_storage import set_run_env
 from .defs.automation import range_tags
 from .defs.partitions import dumps_partitions
 from .ingest.inventory import files_by_dump_id
@@ -63,6 +64,9 @@ def execute_build(
 ) -> Build:
     """Run the build_warehouse job in this process over every dump of the folder, as one run."""
     job = load_definitions().resolve_job_def("build_warehouse")
+    # Before the instance and the run exist: one planned event per asset instead of one per
+    # dump, and the dumps' materializations stored in batches (see dagster_storage.RUN_ENV).
+    set_run_env()
     home = os.environ.get("DAGSTER_HOME")
     instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
     keys = register_dumps(instance)

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from orchestration import run
+from orchestration.dagster_storage import write_dagster_yaml
 
 from .conftest import SEEDS
 
@@ -61,7 +62,7 @@ def build_env(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERS_DUMPS_DIR", str(dumps))
     monkeypatch.setenv("PAPERS_WAREHOUSE", str(published))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    (tmp_path / "dagster_home").mkdir()
+    write_dagster_yaml(tmp_path / "dagster_home")  # the instance `make run` uses
     return dumps, published
 
 

@@ -39,14 +39,6 @@ DEFAULT_SIGINT_EXEC = (
     "os.execv(sys.argv[1], sys.argv[1:])"
 )
 
-DAGSTER_YAML = """\
-telemetry:
-  enabled: false
-concurrency:
-  pools:
-    default_limit: 1
-"""
-
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -84,7 +76,9 @@ class DagsterUI:
         return f"http://{HOST}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        from orchestration.dagster_storage import RUN_ENV
+
+        env = {**RUN_ENV, **os.environ}  # what `make dev` exports, unless set otherwise
         env.pop("PAPERS_WORK_DATABASE", None)  # beside the temporary warehouse
         env.update(
             PAPERS_DUMPS_DIR=str(self.dumps),
@@ -100,13 +94,15 @@ class DagsterUI:
     # -- set-up ---------------------------------------------------------------------------
 
     def prepare(self) -> list[str]:
-        """Copy the seeds, write dagster.yaml, register every dump as a partition and stop
-        the dumps sensor (it is on by default and would start runs of its own). Returns the
-        registered partition keys."""
+        """Copy the seeds, write dagster.yaml (as `make dev` does), register every dump as a
+        partition and stop the dumps sensor (it is on by default and would start runs of its
+        own). Returns the registered partition keys."""
+        from orchestration.dagster_storage import write_dagster_yaml
+
         shutil.copytree(SEEDS, self.dumps)
         self.warehouse.parent.mkdir(parents=True)
         self.home.mkdir(parents=True)
-        (self.home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
+        write_dagster_yaml(self.home)
         # The UI's one-time "Join the Dagster community" dialog is skipped on an instance
         # that has this file; it would cover the page on a fresh DAGSTER_HOME.
         (self.home / ".nux").mkdir()
