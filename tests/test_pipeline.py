@@ -177,6 +177,30 @@ def test_topics(sql):
     assert gnn[0][0] >= 1
 
 
+def test_paper_topics_as_duckdb_regexp_matches(warehouse, sql):
+    """The Python topic model (Polars) tags the seeds exactly as the SQL model it replaced,
+    DuckDB's regexp_matches(text, pattern, 'i') on the title, then the abstract."""
+    with duckdb.connect(str(warehouse.parent / "work" / "papers.duckdb"), read_only=True) as con:
+        expected = con.execute(
+            """
+            select paper_id, topic,
+                case when coalesce(regexp_matches(title, pattern, 'i'), false)
+                    then 'title' else 'abstract' end,
+            from intermediate.int_papers_merged cross join reference.topic_taxonomy
+            where coalesce(regexp_matches(title, pattern, 'i'), false)
+                or coalesce(regexp_matches(abstract, pattern, 'i'), false)
+            order by all
+            """
+        ).fetchall()
+    matched = sql("select paper_id, topic, matched_on from marts.paper_topics order by all")
+    assert matched == expected
+    assert sql("select count(distinct topic) from marts.paper_topics") == [(34,)]
+    assert sql(
+        "select count(*) from marts.papers where paper_id not in "
+        "(select paper_id from marts.paper_topics)"
+    ) == [(13,)]
+
+
 def test_dates_span_every_date(sql):
     first, last, days = sql("select min(date_day), max(date_day), count(*) from marts.dates")[0]
     assert first == dt.date(2014, 12, 5)  # Deep Neural Networks are Easily Fooled (003)

@@ -1,0 +1,1 @@
+"""Transformations the dbt project runs as Python models (no Dagster here)."""
