@@ -1,6 +1,8 @@
 -- One row per paper (canonical id): each fact is the first non-null value over the paper's
 -- appearances in rank order (latest capture first), so an older dump fills in what a newer one
 -- lacks; upvotes and github_stars are thus the latest observed values.
+-- arg_min by appearance_rank (unique per paper) picks the same value as first(... order by
+-- appearance_rank) without sorting each paper's appearances.
 with
 
 appearances as (
@@ -19,14 +21,14 @@ merged as (
 
     select
         paper_id,
-        first(title order by appearance_rank) filter (where title is not null) as title,
-        first(abstract order by appearance_rank) filter (where abstract is not null) as abstract,
-        first(authors_count order by appearance_rank) filter (where authors_count is not null) as authors_count,
-        first(published_on order by appearance_rank) filter (where published_on is not null) as published_on,
-        first(comments_count order by appearance_rank) filter (where comments_count is not null) as comments_count,
-        first(arxiv_id order by appearance_rank) filter (where arxiv_id is not null) as arxiv_id,
-        first(upvotes order by appearance_rank) filter (where upvotes is not null) as upvotes,
-        first(github_stars order by appearance_rank) filter (where github_stars is not null) as github_stars,
+        arg_min(title, appearance_rank) filter (where title is not null) as title,
+        arg_min(abstract, appearance_rank) filter (where abstract is not null) as abstract,
+        arg_min(authors_count, appearance_rank) filter (where authors_count is not null) as authors_count,
+        arg_min(published_on, appearance_rank) filter (where published_on is not null) as published_on,
+        arg_min(comments_count, appearance_rank) filter (where comments_count is not null) as comments_count,
+        arg_min(arxiv_id, appearance_rank) filter (where arxiv_id is not null) as arxiv_id,
+        arg_min(upvotes, appearance_rank) filter (where upvotes is not null) as upvotes,
+        arg_min(github_stars, appearance_rank) filter (where github_stars is not null) as github_stars,
         min(captured_on) as first_captured_on,
         max(captured_on) as last_captured_on,
         count(distinct dump_id) as appearances,
