@@ -11,13 +11,16 @@ import duckdb
 
 # raw.build_state is created with the rest of the raw schema (raw_schema.sql).
 DBT_INPUTS = ("models", "seeds", "macros", "dbt_project.yml")
+# Python that dbt models import (the topic matcher): changing it changes the marts too.
+MODEL_CODE = Path(__file__).resolve().parent.parent / "transform"
 STATE_DDL = (
     "create table if not exists raw.build_state (fingerprint varchar, published_at timestamp)"
 )
 
 
 def marts_fingerprint(con: duckdb.DuckDBPyConnection, dbt_project_dir: Path) -> str:
-    """A hash of every landing (dump, bytes, parser, load time) and of the dbt project's files."""
+    """A hash of every landing (dump, bytes, parser, load time), of the dbt project's files
+    and of the Python its models import."""
     digest = hashlib.sha256()
     landed = con.execute(
         "select string_agg(concat_ws('|', dump_id, sha256, parser_version, status, loaded_at),"
@@ -30,6 +33,9 @@ def marts_fingerprint(con: duckdb.DuckDBPyConnection, dbt_project_dir: Path) -> 
             if file.is_file():
                 digest.update(file.relative_to(dbt_project_dir).as_posix().encode())
                 digest.update(file.read_bytes())
+    for file in sorted(MODEL_CODE.rglob("*.py")):
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
