@@ -22,7 +22,9 @@ from . import settings
 from .dagster_storage import set_run_env
 from .defs.automation import range_tags
 from .defs.partitions import dumps_partitions
-from .ingest.inventory import files_by_dump_id
+from .defs.resources import WarehouseResource
+from .ingest.inventory import files_by_dump_id, landed_file_stats, maybe_changed
+from .ingest.parse import PARSER_VERSION
 from .summary import summary_lines
 
 
@@ -53,6 +55,23 @@ def register_dumps(instance: dg.DagsterInstance) -> list[str]:
     return [key for key in known + new if key in present]
 
 
+def dumps_to_look_at(keys: list[str]) -> list[str]:
+    """The partitions a run must cover: from the first to the last dump that is new or whose
+    size or modification time differs from what the audit recorded (a stat per file; the run
+    still compares SHA-256s, and skips unchanged dumps inside the range). With none, the
+    newest dump alone, so the run still rebuilds the marts when the dbt project changed.
+    A run over every dump of a 10,000-dump folder would record 10,000 materializations for
+    the one that was added."""
+    folder = settings.dumps_dir()
+    present = files_by_dump_id(folder)
+    landed = WarehouseResource().read_work(landed_file_stats)
+    changed = set(maybe_changed(folder, {k: present[k] for k in keys}, landed, PARSER_VERSION))
+    positions = [i for i, key in enumerate(keys) if key in changed]
+    if not positions:
+        return keys[-1:]
+    return keys[positions[0] : positions[-1] + 1]
+
+
 def quiet_skipped_checks() -> None:
     """An up-to-date run skips dbt on purpose, and Dagster warns once per dbt test that its
     check emitted no result; the summary says what ran."""
@@ -62,7 +81,8 @@ def quiet_skipped_checks() -> None:
 def execute_build(
     capture_year_overrides: dict[str, int] | None = None, reload: bool = False
 ) -> Build:
-    """Run the build_warehouse job in this process over every dump of the folder, as one run."""
+    """Run the build_warehouse job in this process, as one run over the dumps that are new or
+    changed (every dump with `reload` or capture-year overrides)."""
     job = load_definitions().resolve_job_def("build_warehouse")
     # Before the instance and the run exist: one planned event per asset instead of one per
     # dump, and the dumps' materializations stored in batches (see dagster_storage.RUN_ENV).
@@ -72,6 +92,8 @@ def execute_build(
     keys = register_dumps(instance)
     if not keys:
         raise SystemExit(f"no dump files in {settings.dumps_dir()}: nothing to build")
+    if not (reload or capture_year_overrides):
+        keys = dumps_to_look_at(keys)
     parse_config = {"capture_year_overrides": capture_year_overrides or {}, "reload": reload}
     result = job.execute_in_process(
         instance=instance,

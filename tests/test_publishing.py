@@ -83,10 +83,21 @@ def parsed_count(build: run.Build) -> int:
     raise AssertionError("parsed_dumps was not materialized")
 
 
+def dump_partitions(build) -> list[str]:
+    """The dumps (partitions of dump_files) the run covered."""
+    return sorted(
+        event.event_specific_data.materialization.partition
+        for event in build.result.all_events
+        if event.event_type_value == "ASSET_MATERIALIZATION"
+        and event.event_specific_data.materialization.asset_key.to_user_string() == "dump_files"
+    )
+
+
 def test_new_dump_alone_and_reader_never_sees_a_partial_state(build_env, tmp_path):
     dumps, published = build_env
     first = run.execute_build()
     assert first.result.success and parsed_count(first) == 7
+    assert len(dump_partitions(first)) == 7
     old = (
         duckdb.connect(str(published), read_only=True)
         .execute("select count(*) from marts.papers")
@@ -96,6 +107,8 @@ def test_new_dump_alone_and_reader_never_sees_a_partial_state(build_env, tmp_pat
     # Nothing changed: nothing is parsed again, dbt has nothing to do, nothing is republished.
     unchanged = run.execute_build()
     assert unchanged.result.success and parsed_count(unchanged) == 0
+    # The run covers the newest dump only (a stat per file told nothing changed).
+    assert dump_partitions(unchanged) == ["006_api_daily_papers.json"]
     assert not materialized(unchanged, "marts/papers")
     assert not materialized(unchanged, "published_warehouse")
 
@@ -110,6 +123,7 @@ def test_new_dump_alone_and_reader_never_sees_a_partial_state(build_env, tmp_pat
         stop.touch()
         reader.wait(timeout=120)
     assert second.result.success and parsed_count(second) == 1
+    assert dump_partitions(second) == ["007_new.txt"]
     assert materialized(second, "marts/papers") and materialized(second, "published_warehouse")
     reader_log = json.loads(out.read_text())
     assert reader_log["errors"] == [] and reader_log["rounds"] > 10
@@ -128,7 +142,7 @@ def test_changed_bytes_reload_that_dump(build_env):
     cut = text.index("\n\nBidirectional Learning for Robust Neural Networks")
     target.write_text(text[:cut], encoding="utf-8")  # the last two entries gone
     build = run.execute_build()
-    assert parsed_count(build) == 1
+    assert parsed_count(build) == 1 and dump_partitions(build) == ["004_4283718b8e5bfa58.txt"]
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute(
             "select entries_loaded from audit.dumps where dump_id = '004_4283718b8e5bfa58.txt'"
