@@ -85,3 +85,40 @@ def test_year_rule_on_the_seeds_without_sidecars(tmp_path, monkeypatch):
     assert year_before["003"] == (dt.date(2026, 1, 8), dates.RULE_PRINTED_YEARS)
     # 002 prints no year at all: only the file's time can date it.
     assert year_before["002"] == (dt.date(2025, 3, 11), dates.RULE_MTIME)
+
+
+def test_a_selector_that_is_no_date_is_no_selector():
+    """`Jun 31` in a page header: inference has no year to find (it used to search forever)."""
+    mtime = dt.date(2026, 11, 22)
+    for selector in ((6, 31), (2, 30), (1, 0), (1, 99)):
+        assert resolve_capture(selector, mtime, 2024) == Capture(2026, None, dates.RULE_NO_SELECTOR)
+        with pytest.raises(ValueError, match="no year"):
+            infer_capture_year(*selector, mtime, None)
+    # A given year keeps its rule; the date is still none.
+    assert resolve_capture((6, 31), mtime, None, sidecar_year=2025) == Capture(
+        2025, None, dates.RULE_SIDECAR_YEAR
+    )
+
+
+def test_a_dump_with_an_impossible_selector_loads():
+    from orchestration.ingest.discovery import DumpFile
+    from orchestration.ingest.parse import parse_dumps
+
+    text = "Daily Papers\n\nJun 31\n\nA Title\n\nIts abstract.\n\n  • 2 authors\n·\nMay 3"
+    f = DumpFile(
+        path=None,
+        file_name="t.txt",
+        dump_id="t.txt",
+        data=text.encode(),
+        sha256="0" * 64,
+        modified_at=dt.datetime(2026, 11, 22),
+    )
+    batch = parse_dumps([f])
+    dump = batch.dumps.row(0, named=True)
+    assert (dump["status"], dump["date_selector"], dump["captured_on"]) == (
+        "loaded",
+        "Jun 31",
+        None,
+    )
+    assert (dump["capture_year"], dump["capture_rule"]) == (2026, dates.RULE_NO_SELECTOR)
+    assert batch.entries["published_on"].to_list() == [dt.date(2026, 5, 3)]

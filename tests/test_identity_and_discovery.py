@@ -5,10 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from orchestration.ingest.discovery import decode_text, dump_id_for, list_dump_paths, read_dump
-from orchestration.ingest.identity import paper_id, title_key
+from orchestration.ingest.discovery import (
+    decode,
+    decode_text,
+    dump_id_for,
+    list_dump_paths,
+    read_dump,
+)
+from orchestration.ingest.identity import ascii_title_keys, paper_id, title_key, with_identity
 
 
 def test_title_key_folds_case_punctuation_and_lookalikes():
@@ -71,3 +80,65 @@ def test_decoding(data):
 
 def test_cp1252_fallback():
     assert decode_text("Padé".encode("cp1252")) == "Padé"
+
+
+# Where a vectorised shortcut could differ from the Python rules: casefold vs lowercase
+# (ß, ẞ, final sigma, Turkish dotted I, ligatures, ǅ), NFKC (full-width, ligatures,
+# superscripts), look-alikes, and ASCII punctuation runs around spaces.
+EDGE_TITLES = [
+    "Straße Networks",
+    "STRASSE networks",
+    "GROẞE Modelle",
+    "ΣΊΣΥΦΟΣ and σίσυφος",
+    "Final ς sigma",
+    "İstanbul ıdentity",
+    "ﬁne-tuning ﬀ",
+    "ǅemal ǈubljana",
+    "Ｗｉｄｅ Networks",
+    "x² and H₂O",
+    "Graph Nеtworks",  # Cyrillic е
+    "café vs cafe\u0301",
+    "a - b",
+    "a  b",
+    " a_b ",
+    "__init__ -- main",
+    "C++ & C#: (a) [b]",
+    "...",
+    "",
+]
+
+
+def test_with_identity_matches_title_key_on_unicode_edge_cases():
+    frame = with_identity(pl.DataFrame({"title": EDGE_TITLES}))
+    assert frame["title_key"].to_list() == [title_key(t) for t in EDGE_TITLES]
+    assert frame["paper_id"].to_list() == [paper_id(t) for t in EDGE_TITLES]
+    keys = dict(zip(EDGE_TITLES, frame["title_key"], strict=True))
+    assert keys["Straße Networks"] == keys["STRASSE networks"] == "strasse networks"
+    assert keys["Final ς sigma"] == "final σ sigma"  # casefold, where lowercase keeps ς
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=40), max_size=20))
+def test_ascii_title_keys_match_title_key(titles):
+    assert ascii_title_keys(pl.Series(titles, dtype=pl.String)).to_list() == [
+        title_key(t) for t in titles
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "verbatim"),
+    [
+        (b"Title\nAbstract \xe2\x80\xa2", True),
+        (b"", True),
+        (b"\xef\xbb\xbfTitle\n", False),  # BOM dropped
+        (b"Title\r\nAbstract", False),  # newlines changed
+        ("Title".encode("utf-16"), False),
+        ("Padé".encode("cp1252"), False),
+    ],
+)
+def test_decode_says_when_the_bytes_are_the_text(data, verbatim):
+    text, is_verbatim = decode(data)
+    assert text == decode_text(data)
+    assert is_verbatim is verbatim
+    if verbatim:
+        assert text == data.decode("utf-8")

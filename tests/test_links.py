@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import string
+from urllib.parse import urlsplit
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest.links import LINK_KINDS, Link, canonical_link, find_urls, links_frame
+from orchestration.ingest.links import (
+    LINK_KINDS,
+    Link,
+    canonical_link,
+    find_urls,
+    links_frame,
+    split_url,
+)
 
 EXPECTED_COLUMNS = {
     "dump_id": pl.String,
@@ -338,3 +346,22 @@ def test_links_frame_agrees_with_find_urls(text: str) -> None:
     # Polars' Rust regex and Python's re must cut the same URLs from the same text.
     expected = [url for url in find_urls(text) if canonical_link(url) is not None]
     assert links_frame(abstracts(text)).get_column("url_raw").to_list() == expected
+
+
+_URL_CHARS = string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%"
+
+
+@settings(max_examples=500)
+@given(
+    _URL_LIKE
+    | st.builds(
+        "{}://{}".format, st.sampled_from(["http", "HTTPS"]), st.text(alphabet=_URL_CHARS + "é")
+    )
+)
+def test_split_url_reads_urls_as_urlsplit_does(raw: str) -> None:
+    try:
+        parts = urlsplit(raw)
+        expected = (parts.scheme, parts.hostname, parts.port, parts.path)
+    except ValueError:
+        expected = None
+    assert split_url(raw) == expected

@@ -247,3 +247,20 @@ def test_layouts_parse_the_same_entries():
     for dump_id in ("blank", "glued"):
         got = entries.filter(pl.col("dump_id") == dump_id).select("title", "abstract").rows()
         assert got == cards
+
+
+def test_a_dump_id_given_twice_reads_as_one_dump():
+    """Two texts under one dump_id are one dump, the second read after the first; its
+    orphan metadata blocks keep the order the texts were given in."""
+    first = HEADER + "Title One\n\nAbstract one.\n\n  • 1 authors\n·\nJan 2\n"
+    second = "  • 2 authors\n·\nJan 3\n\nTitle Two\n\nAbstract two."
+    other = HEADER + "  • 9 authors\n·\nJan 4\n\nTitle Three\n\nAbstract three."
+    given = pl.DataFrame({"dump_id": ["a", "b", "a"], "text": [first, other, second]})
+    as_one = pl.DataFrame({"dump_id": ["a", "b"], "text": [first + "\n" + second, other]})
+    entries, dumps, orphans = parse_text_dumps(given)
+    expected = parse_text_dumps(as_one)
+    assert entries.equals(expected[0]) and dumps.equals(expected[1])
+    assert entries.filter(pl.col("dump_id") == "a")["title"].to_list() == ["Title One", "Title Two"]
+    # By the order given: b's orphan (text 2) before a's second text (text 3).
+    assert orphans.select("dump_id", "unit").rows() == [("b", 1), ("a", 4)]
+    assert expected[2].select("dump_id", "unit").rows() == [("a", 4), ("b", 1)]

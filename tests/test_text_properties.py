@@ -8,10 +8,12 @@ import datetime as dt
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from orchestration.ingest.discovery import DumpFile
+from orchestration.ingest.frames import replace_where
 from orchestration.ingest.identity import title_key
-from orchestration.ingest.parse import parse_dumps
+from orchestration.ingest.parse import clean_columns, clean_text, parse_dumps
 from orchestration.ingest.text_dump import parse_text_dumps
 
 WORD = st.text(
@@ -93,3 +95,59 @@ def test_the_vectorised_parser_never_crashes_on_lines(lines):
     entries, dumps, _ = parse_text_dumps(docs)
     assert dumps.height == 1
     assert entries["position"].to_list() == list(range(1, entries.height + 1))
+
+
+# Whitespace and invisible characters the cleaning handles, mixed into ordinary text.
+MESSY = st.text(
+    alphabet=st.sampled_from(list("ab .é") + list("\t\n\r\v\f\u00a0\u2003\u3000\u200b\u00ad"))
+    | st.characters(max_codepoint=0x2FF),
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.none() | MESSY, max_size=20))
+def test_cleaning_only_the_values_that_need_it_changes_nothing(values):
+    frame = pl.DataFrame({"text": values}, schema={"text": pl.String})
+    everywhere = frame.select(clean_text(pl.col("text")))
+    assert_frame_equal(clean_columns(frame, "text"), everywhere)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(ENTRIES, st.sampled_from(["with_metadata", "title_abstract", "glued"])),
+        min_size=2,
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_dumps_parse_the_same_together_as_alone(dumps, cut):
+    """Rows of one dump never leak into the next (shifts at dump boundaries)."""
+    texts = [render(entries, layout) for entries, layout in dumps]
+    if cut:  # end each dump on a metadata line or a bare title, as a cut-off file does
+        texts = [t.rsplit("\n", 2)[0] for t in texts]
+    ids = [f"d{i}" for i in range(len(texts))]
+    together = parse_text_dumps(pl.DataFrame({"dump_id": ids, "text": texts}))
+    alone = [
+        parse_text_dumps(pl.DataFrame({"dump_id": [i], "text": [t]}))
+        for i, t in zip(ids, texts, strict=True)
+    ]
+    for index in range(3):
+        assert_frame_equal(together[index], pl.concat([a[index] for a in alone]))
+
+
+def test_replace_where_computes_only_the_masked_rows():
+    frame = pl.DataFrame({"n": [1, 2, 3, 4]})
+    calls = []
+
+    def double(x: int) -> int:
+        calls.append(x)
+        return 2 * x
+
+    out = replace_where(
+        frame, pl.col("n") % 2 == 0, "n", pl.col("n").map_elements(double, return_dtype=pl.Int64)
+    )
+    assert out["n"].to_list() == [1, 4, 3, 8]
+    assert calls == [2, 4]
+    assert replace_where(frame, pl.col("n") > 9, "n", pl.lit(0)).equals(frame)

@@ -59,6 +59,8 @@ def infer_capture_year(
     When the two disagree (the file was touched before the printed years say it can have
     been captured), the page's own content wins over the file system.
     """
+    if safe_date(2000, month, day) is None:
+        raise ValueError(f"month {month}, day {day} is a date in no year")
     year = modified_on.year
     while safe_date(year, month, day) is None or safe_date(year, month, day) > modified_on:
         year -= 1
@@ -86,6 +88,10 @@ def resolve_capture(
     """
     if sidecar_captured_on is not None:
         return Capture(sidecar_captured_on.year, sidecar_captured_on, RULE_SIDECAR_DATE)
+    if selector is not None and safe_date(2000, *selector) is None:
+        # `Jun 31` is a date in no year (2000 is a leap year): no selector to infer from,
+        # where searching the years for one would never end.
+        selector = None
     given = (
         (override_year, RULE_OVERRIDE_YEAR)
         if override_year is not None

@@ -115,11 +115,24 @@ def decode_text(data: bytes) -> str:
     UTF-8 (with or without BOM) first, UTF-16 when a BOM says so, cp1252 as the last resort
     for pages saved by old Windows tools; CRLF and lone CR become LF.
     """
+    return decode(data)[0]
+
+
+def decode(data: bytes) -> tuple[str, bool]:
+    """(decode_text(data), verbatim): verbatim when the text is the bytes read as UTF-8 and
+    nothing else (no BOM, no carriage return), so that the bytes can stand for it."""
+    verbatim = False
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = data.decode("utf-16")
     else:
         try:
             text = data.decode("utf-8-sig")
+            verbatim = not data.startswith(b"\xef\xbb\xbf")
         except UnicodeDecodeError:
             text = data.decode("cp1252", errors="replace")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # No 0x0D byte, no carriage return in any of these encodings: one byte search instead of
+    # two passes over the text.
+    if b"\r" in data:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        verbatim = False
+    return text, verbatim

@@ -15,6 +15,8 @@ import unicodedata
 
 import polars as pl
 
+from .frames import replace_where
+
 _NOT_WORD = re.compile(r"[\W_]+")
 _LATIN = re.compile(r"[a-z]")
 # Cyrillic and Greek letters that look like Latin ones (after casefold). A title mixing them
@@ -46,25 +48,26 @@ def paper_id(title: str) -> str:
 def ascii_title_keys(titles: pl.Series) -> pl.Series:
     """title_key, vectorised, for ASCII titles: there NFKC changes nothing, casefold is
     lowercase and a non-word character is anything but a letter or digit."""
-    return titles.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
+    # Each run of non-word characters becomes one space. A lone space is left as it is
+    # rather than replaced by itself: a title has a dozen of them, and every replacement
+    # costs; runs with punctuation in them, or of two spaces and more, are few.
+    runs = r"[^a-z0-9]*[^a-z0-9 ][^a-z0-9]*| {2,}"
+    return titles.str.to_lowercase().str.replace_all(runs, " ").str.strip_chars()
 
 
 def with_identity(entries: pl.DataFrame, title_column: str = "title") -> pl.DataFrame:
     """Add title_key and paper_id columns; Python runs once per distinct title, not per row,
     and the Unicode rules only for titles that are not plain ASCII."""
     titles = entries.get_column(title_column).unique().drop_nulls()
-    ascii_only = titles.str.len_bytes() == titles.str.len_chars()
-    fast = ascii_title_keys(titles)
-    keys = [
-        key if is_ascii else title_key(title)
-        for title, key, is_ascii in zip(titles, fast, ascii_only, strict=True)
-    ]
-    mapping = pl.DataFrame(
-        {
-            title_column: titles,
-            "title_key": keys,
-            "paper_id": [paper_id_for_key(k) for k in keys],
-        },
-        schema={title_column: pl.String, "title_key": pl.String, "paper_id": pl.String},
+    title = pl.col(title_column)
+    mapping = replace_where(
+        pl.DataFrame({title_column: titles, "title_key": ascii_title_keys(titles)}),
+        title.str.len_bytes() != title.str.len_chars(),
+        "title_key",
+        title.map_elements(title_key, return_dtype=pl.String),
     )
+    keys = mapping.get_column("title_key").to_list()
+    mapping = mapping.with_columns(
+        paper_id=pl.Series([paper_id_for_key(k) for k in keys], dtype=pl.String)
+    ).cast({title_column: pl.String, "title_key": pl.String})
     return entries.join(mapping, on=title_column, how="left", maintain_order="left")

@@ -17,6 +17,7 @@ import polars as pl
 
 from . import links
 from .discovery import DumpFile
+from .frames import replace_where
 from .identity import with_identity
 from .limits import Limits
 from .page_batch import page_path
@@ -140,6 +141,28 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def _may_need_cleaning(column: str) -> pl.Expr:
+    """The values clean_text may change (a superset): any with a non-ASCII character, an
+    ASCII whitespace other than a space, two spaces in a row, or a space at either end.
+    Separate searches: a regex with both alternatives is several times slower."""
+    value = pl.col(column)
+    return (
+        (value.str.len_bytes() != value.str.len_chars())
+        | value.str.contains("[\t\n\v\f\r]")
+        | value.str.contains("  ", literal=True)
+        | value.str.starts_with(" ")
+        | value.str.ends_with(" ")
+    )
+
+
+def clean_columns(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """clean_text applied to `columns`, on the values it may change only: most of them are
+    plain ASCII with single spaces, which it leaves as they are."""
+    for column in columns:
+        frame = replace_where(frame, _may_need_cleaning(column), column, clean_text(pl.col(column)))
+    return frame
+
+
 def _reject_reason(source_format: pl.Expr) -> pl.Expr:
     """Why an entry cannot load, or null: what the path knew first, then the common checks."""
     first_position = pl.col("position").min().over("dump_id", "paper_id")
@@ -259,7 +282,7 @@ def parse_dumps(
         entries.filter(
             ~pl.col("dump_id").is_in([d for d, f in facts.items() if f.get("file_reject")])
         )
-        .with_columns(title=clean_text(pl.col("title")), abstract=clean_text(pl.col("abstract")))
+        .pipe(clean_columns, "title", "abstract")
         .join(source, on="dump_id", how="left", maintain_order="left")
     )
     entries = entries.with_columns(reject_reason=_reject_reason(pl.col("source_format")))

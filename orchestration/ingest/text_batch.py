@@ -55,21 +55,37 @@ def _published_on(entries: pl.DataFrame, captures: Mapping[str, dates.Capture]) 
     month, day = pl.col("published_month"), pl.col("published_day")
     printed = pl.col("published_year").is_not_null()
     yearless = pl.col("published_year").is_null() & month.is_not_null()
-    in_capture_year = _date(pl.col("capture_year"), month, day)
-    after_capture = (in_capture_year > pl.col("captured_on")).fill_null(False)
-    return e.with_columns(
-        published_on=pl.when(printed)
-        .then(_date(pl.col("published_year"), month, day))
+    capture_year = pl.col("capture_year")
+    after_capture = (_date(capture_year, month, day) > pl.col("captured_on")).fill_null(False)
+    year = (
+        pl.when(printed)
+        .then(pl.col("published_year"))
         .when(yearless & after_capture)
-        .then(_date(pl.col("capture_year") - 1, month, day))
+        .then(capture_year - 1)
         .when(yearless)
-        .then(in_capture_year),
+        .then(capture_year)
+    )
+    return e.with_columns(
+        published_on=_date(year, month, day),
         published_year_rule=pl.when(printed)
         .then(pl.lit("printed"))
         .when(yearless & after_capture)
         .then(pl.lit("year_before_capture"))
-        .when(yearless & pl.col("capture_year").is_not_null())
+        .when(yearless & capture_year.is_not_null())
         .then(pl.lit("capture_year")),
+    )
+
+
+def _texts(screened: list[Screened]) -> pl.Series:
+    """The screened texts as one column, from the file's bytes where they are the text: Polars
+    only checks that they are UTF-8, where a non-ASCII str has to be encoded back to UTF-8
+    first (~3x the cost). The decoded str elsewhere."""
+    as_bytes = [s.file.data if s.verbatim else None for s in screened]
+    as_str = [None if s.verbatim else s.text for s in screened]
+    return (
+        pl.Series(as_bytes, dtype=pl.Binary)
+        .cast(pl.String)
+        .fill_null(pl.Series(as_str, dtype=pl.String))
     )
 
 
@@ -81,7 +97,7 @@ def text_path(
     Entries carry `pre_reject`, the reason this path already knows an entry cannot load.
     """
     docs = pl.DataFrame(
-        {"dump_id": [s.file.dump_id for s in screened], "text": [s.text for s in screened]},
+        {"dump_id": [s.file.dump_id for s in screened], "text": _texts(screened)},
         schema={"dump_id": pl.String, "text": pl.String},
     )
     parsed, facts, orphans = parse_text_dumps(docs, max_line_chars)
