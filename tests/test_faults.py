@@ -32,6 +32,24 @@ LAND = textwrap.dedent(
         land_batch(con, parse_dumps(files))
     """
 )
+# As the pipeline lands: parsed in chunks of 3 files, one Parquet part each, landed in one go.
+LAND_PARTS = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from orchestration.ingest.batch_files import BatchWriter
+    from orchestration.ingest.discovery import list_dump_paths, read_dump
+    from orchestration.ingest.parse import parse_dumps
+    from orchestration.landing.land import connect, land_parts
+    folder, db = Path(sys.argv[1]), Path(sys.argv[2])
+    paths = list_dump_paths(folder)
+    writer = BatchWriter(db.parent / "parsed")
+    for start in range(0, len(paths), 3):
+        writer.write(parse_dumps([read_dump(p, folder) for p in paths[start : start + 3]]))
+    with connect(db) as con:
+        land_parts(con, writer.folder)
+    """
+)
 PUBLISH = textwrap.dedent(
     """
     import sys
@@ -90,17 +108,18 @@ def cut_last_entries(path) -> None:
         "land:before_commit",
     ],
 )
-def test_killed_mid_load_leaves_the_whole_old_dump(dumps, tmp_path, point):
+@pytest.mark.parametrize("land", [LAND, LAND_PARTS], ids=["batch", "parts"])
+def test_killed_mid_load_leaves_the_whole_old_dump(dumps, tmp_path, point, land):
     db = tmp_path / "work.duckdb"
-    assert run_python(LAND, dumps, db).returncode == 0
+    assert run_python(land, dumps, db).returncode == 0
     old = entries_by_dump(db)
     cut_last_entries(dumps / "004_4283718b8e5bfa58.txt")
 
-    killed = run_python(LAND, dumps, db, fault=point)
+    killed = run_python(land, dumps, db, fault=point)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert entries_by_dump(db) == old  # the whole old batch, nothing half-replaced
 
-    assert run_python(LAND, dumps, db).returncode == 0  # a re-run completes it
+    assert run_python(land, dumps, db).returncode == 0  # a re-run completes it
     new = entries_by_dump(db)
     assert new["004_4283718b8e5bfa58.txt"] == 25
     assert {k: v for k, v in new.items() if not k.startswith("004")} == {

@@ -7,7 +7,15 @@ import dataclasses
 import polars as pl
 import pytest
 
-from orchestration.landing.land import connect, land_batch, raw_counts
+from orchestration.ingest.batch_files import BatchWriter, read_batch
+from orchestration.ingest.parse import ParsedBatch
+from orchestration.landing.land import (
+    connect,
+    land_batch,
+    land_parts,
+    raw_counts,
+    streaming_memory,
+)
 
 
 @pytest.fixture
@@ -77,3 +85,93 @@ def test_an_older_warehouse_gains_the_new_columns(tmp_path, seed_batch):
         columns = {r[0] for r in con.execute("describe raw.entries").fetchall()}
         assert {"arxiv_id", "author_names", "upvotes", "github_stars"} <= columns
         assert con.execute("select count(arxiv_id) from raw.entries").fetchall() == [(13,)]
+
+
+def split_by_dump(batch: ParsedBatch, chunks: int) -> list[ParsedBatch]:
+    """The batch as `chunks` batches of whole dumps, as the parse step writes them."""
+    ids = batch.dump_ids
+    size = -(-len(ids) // chunks)
+    return [
+        ParsedBatch(
+            **{
+                name: getattr(batch, name).filter(pl.col("dump_id").is_in(ids[i : i + size]))
+                for name in ("dumps", "entries", "links", "rejects")
+            }
+        )
+        for i in range(0, len(ids), size)
+    ]
+
+
+TABLES = ("dumps", "entries", "entry_links", "rejects")
+
+
+def table_rows(con) -> dict[str, list]:
+    return {
+        table: con.execute(f"select * exclude (loaded_at) from raw.{table} order by all").fetchall()
+        if table == "dumps"
+        else con.execute(f"select * from raw.{table} order by all").fetchall()
+        for table in TABLES
+    }
+
+
+def test_parts_land_as_the_whole_batch(tmp_path, seed_batch):
+    folder = tmp_path / "parsed"
+    writer = BatchWriter(folder)
+    for chunk in split_by_dump(seed_batch, 3):
+        writer.write(chunk)
+    assert writer.parts == 3
+    assert read_batch(folder).entries.equals(seed_batch.entries)
+
+    with connect(tmp_path / "parts.duckdb") as con:
+        result = land_parts(con, folder)
+        from_parts = table_rows(con)
+        again = land_parts(con, folder)  # a re-run replaces the same rows
+        assert table_rows(con) == from_parts
+    with connect(tmp_path / "batch.duckdb") as con:
+        expected = land_batch(con, seed_batch)
+        assert table_rows(con) == from_parts
+    assert result.rows == expected.rows and set(result.dump_ids) == set(expected.dump_ids)
+    assert again.rows_replaced == again.rows
+
+
+def test_a_failing_part_rolls_back_the_whole_run(tmp_path, seed_batch):
+    con = connect(tmp_path / "w.duckdb")
+    land_batch(con, seed_batch)
+    before = table_rows(con)
+    first, second = split_by_dump(seed_batch, 2)
+    folder = tmp_path / "parsed"
+    writer = BatchWriter(folder)
+    writer.write(first)
+    # Every entry of the second part at position 1: its dumps break the primary key.
+    writer.write(
+        dataclasses.replace(
+            second, entries=second.entries.with_columns(position=pl.lit(1, pl.Int32))
+        )
+    )
+    with pytest.raises(Exception, match="(?i)constraint|duplicate"):
+        land_parts(con, folder)
+    assert table_rows(con) == before  # the first part's dumps were not replaced either
+    con.close()
+
+
+def test_connections_get_a_memory_limit_and_a_spill_folder(tmp_path, monkeypatch):
+    def settings(con):
+        return con.execute(
+            "select current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone()
+
+    monkeypatch.delenv("PAPERS_DUCKDB_MEMORY_LIMIT", raising=False)
+    with connect(tmp_path / "work" / "w.duckdb") as con:
+        limit, temp = settings(con)
+    assert limit == "953.6 MiB"  # 1GB
+    assert temp == str(tmp_path.resolve() / "work" / "duckdb_tmp")
+
+    monkeypatch.setenv("PAPERS_DUCKDB_MEMORY_LIMIT", "256MB")
+    with connect(tmp_path / "work" / "w.duckdb", read_only=True) as con:
+        assert settings(con)[0] == "244.1 MiB"
+        with streaming_memory(con):  # landing and validation take a quarter
+            assert settings(con)[0] == "61.0 MiB"
+        assert settings(con)[0] == "244.1 MiB"
+    monkeypatch.setenv("PAPERS_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(Exception, match="(?i)memory"):
+        connect(tmp_path / "work" / "w.duckdb")

@@ -3,8 +3,9 @@
 `dump_files` is partitioned by dump (see partitions.py) with a single-run backfill policy: a
 run takes one dump or ten thousand, and pays Dagster's, Polars' and DuckDB's start-up once.
 The steps after it work on whatever the run's partitions selected, through files of the run
-(an inventory and a Parquet batch under the working folder), and are not partitioned
-themselves: Dagster records every partition of every partitioned asset of a run, and at
+(an inventory and a Parquet batch under the working folder, written chunk by chunk and landed
+by DuckDB from the files, so memory does not grow with the size of the run), and are not
+partitioned themselves: Dagster records every partition of every partitioned asset of a run, and at
 1,000 dumps six partitioned assets cost five minutes of bookkeeping for one of parsing.
 """
 
@@ -14,12 +15,12 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from ..ingest.batch_files import prune_batches, read_batch, write_batch
+from ..ingest.batch_files import BatchWriter, prune_batches
 from ..ingest.discovery import read_dump
 from ..ingest.inventory import Inventory, take_inventory
 from ..ingest.limits import Limits
-from ..ingest.parse import PARSER_VERSION, ParsedBatch, parse_dumps
-from ..landing.land import land_batch, landed_fingerprints, landed_shas
+from ..ingest.parse import PARSER_VERSION, parse_dumps
+from ..landing.land import land_parts, landed_fingerprints, landed_shas
 from .display import markdown_table
 from .partitions import WRITER_POOL, dumps_partitions
 from .progress import Progress
@@ -31,7 +32,8 @@ RAW_TABLES = {
     "entry_links": "Every URL found in an entry's abstract, canonicalised.",
     "rejects": "Entries, or whole files, that could not be loaded, with the reason.",
 }
-# Files are read and parsed in chunks: memory stays bounded and progress shows.
+# Files are read, parsed and written to Parquet in chunks: memory stays bounded and progress
+# shows.
 CHUNK_FILES = 500
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 
@@ -102,18 +104,28 @@ def parsed_dumps(
     }
     limits = Limits.from_env()
     progress = Progress(context.log, "parsed", len(names), unit="dumps")
-    batches = []
+    writer = BatchWriter(out / "parsed")
+    audits: list[pl.DataFrame] = []  # the per-dump audit rows: small, kept for the metadata
+    entries_loaded = links = 0
     for start in range(0, len(names), CHUNK_FILES):
         chunk = [read_dump(folder / name, folder) for name in names[start : start + CHUNK_FILES]]
         batch = parse_dumps(chunk, config.capture_year_overrides, limits, known)
+        del chunk
         for row in batch.dumps.filter(pl.col("status") == "loaded").iter_rows(named=True):
             known.setdefault(row["sha256"], row["file_name"])
-        batches.append(batch)
-        progress.advance(len(chunk))
-    batch = ParsedBatch.concat(batches)
-    write_batch(batch, out / "parsed")
+        writer.write(batch)
+        audits.append(batch.dumps)
+        entries_loaded += batch.entries.height
+        links += batch.links.height
+        del batch  # before the next chunk is parsed, not after
+        progress.advance(min(CHUNK_FILES, len(names) - start))
+    if not writer.parts:
+        # No file to parse: an empty batch, so the next steps find every frame.
+        empty = parse_dumps([])
+        writer.write(empty)
+        audits.append(empty.dumps)
     prune_batches(out.parent)
-    dumps = batch.dumps
+    dumps = pl.concat(audits)
     rejected = dumps.filter(pl.col("status") == "rejected")
     for row in rejected.iter_rows(named=True):
         context.log.warning(f"rejected file {row['file_name']!r}: {row['reject_reason']}")
@@ -123,9 +135,9 @@ def parsed_dumps(
             "dumps": dumps.height,
             "dumps_rejected": rejected.height,
             "entries_parsed": int(dumps["entries_parsed"].sum()),
-            "entries_loaded": batch.entries.height,
+            "entries_loaded": entries_loaded,
             "entries_rejected": int(dumps["entries_rejected"].sum()),
-            "links": batch.links.height,
+            "links": links,
             "layouts": {str(layout): n for layout, n in layouts},
             "audit": dg.MetadataValue.md(
                 markdown_table(
@@ -160,11 +172,11 @@ def parsed_dumps(
     retry_policy=dg.RetryPolicy(max_retries=2, delay=2),
 )
 def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Land the parsed batch in DuckDB: each dump's rows replaced in one transaction."""
-    batch = read_batch(run_folder(warehouse, context.run.run_id) / "parsed")
+    """Land the parsed batch in DuckDB: each dump's rows replaced, the whole run in one
+    transaction, read by DuckDB from the batch's Parquet parts."""
     started = time.monotonic()
     with warehouse.connect() as con:
-        result = land_batch(con, batch)
+        result = land_parts(con, run_folder(warehouse, context.run.run_id) / "parsed")
     context.log.info(
         f"landed {len(result.dump_ids)} dumps in {time.monotonic() - started:.1f} s: "
         + ", ".join(

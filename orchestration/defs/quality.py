@@ -7,8 +7,9 @@ dbt marts downstream are not built on bad data.
 """
 
 import dagster as dg
-import polars as pl
 
+from ..ingest.batch_files import part_paths, read_frame
+from ..landing.land import streaming_memory
 from ..quality.validation import validate_dumps
 from .display import markdown_table
 from .ingest import run_folder
@@ -54,9 +55,11 @@ def dumps_to_validate(con, run_dump_ids: list[str]) -> list[str]:
     pool=WRITER_POOL,
 )
 def great_expectations_suites(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    batch = run_folder(warehouse, context.run.run_id) / "parsed" / "dumps.parquet"
-    run_dump_ids = pl.read_parquet(batch)["dump_id"].to_list() if batch.exists() else []
-    with warehouse.connect() as con:
+    batch = run_folder(warehouse, context.run.run_id) / "parsed"
+    parts = part_paths(batch, "dumps")
+    run_dump_ids = read_frame(batch, "dumps")["dump_id"].to_list() if parts else []
+    # Validation streams the entries a chunk at a time: DuckDB needs little memory for it.
+    with warehouse.connect() as con, streaming_memory(con):
         dump_ids = dumps_to_validate(con, run_dump_ids)
         context.log.info(f"validating {len(dump_ids)} dumps with Great Expectations")
         report = validate_dumps(

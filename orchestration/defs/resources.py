@@ -52,7 +52,11 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the working database that is always closed: DuckDB allows one
-        writing process per file, and dbt runs in another process right after us."""
+        writing process per file, and dbt runs in another process right after us.
+
+        Its memory is capped at PAPERS_DUCKDB_MEMORY_LIMIT (DuckDB's notation, e.g. '1GB',
+        '512MB'; default 1GB), and what does not fit spills to `duckdb_tmp/` in the work
+        folder (see landing.land.connect)."""
         con = connect(self.work_path(), read_only=read_only)
         try:
             yield con

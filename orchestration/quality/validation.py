@@ -1,12 +1,19 @@
 """Validate landed dumps with Great Expectations before the dbt marts build.
 
 Two suites, kept as GX 1.x JSON in expectations/: `entries` (one row per loaded entry) and
-`dumps` (one row per validated dump: the load audit against what the raw tables hold). Both run
-once per call over the frames of every dump of a run, and each failing row is traced back to its
-dump, so raw.validation_results gets one row per expectation per dump.
+`dumps` (one row per validated dump: the load audit against what the raw tables hold). Each
+failing row is traced back to its dump, so raw.validation_results gets one row per expectation
+per dump.
 
-Great Expectations is imported inside `validate_dumps` only: it costs seconds to import, and the
-Dagster code location, the tests and the parsers import this module without needing it.
+The dumps suite runs once over every dump of a call. The entries suite runs over chunks of
+whole dumps of about ENTRIES_CHUNK_ROWS entries each, one pandas frame at a time, so memory does
+not grow with the size of a run; as its expectations are row by row or unique within a dump,
+the chunks' results combine into exactly the outcomes one pass over all entries gives (a suite
+with an expectation that is not, e.g. `mostly` or a uniqueness across dumps, runs in one chunk).
+
+Great Expectations is imported inside `validate_dumps` only, once per call: it costs seconds to
+import, and the Dagster code location, the tests and the parsers import this module without
+needing it.
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ INDEX_COLUMNS: dict[str, list[str]] = {
 }
 
 MAX_SAMPLES = 5
+# Entries per pandas frame given to GX: a chunk is whole dumps, cut once it reaches this many.
+ENTRIES_CHUNK_ROWS = 100_000
 _MAX_VALUE_CHARS = 40
 
 # Date columns go to GX as datetime.date objects: GX 1.x coerces a "1990-01-01" bound to a
@@ -54,7 +63,7 @@ select
     e.paper_id,
     e.title_key,
     e.title,
-    e.abstract,
+    {abstract} as abstract,
     e.authors_count,
     e.published_on,
     d.captured_on,
@@ -66,9 +75,18 @@ select
 from raw.entries as e
 join raw.dumps as d on d.dump_id = e.dump_id
 where d.status = 'loaded'
-  and e.dump_id in (select unnest(?::varchar[]))
+  and e.dump_id in (select unnest($ids::varchar[]))
+  {range}
 order by e.dump_id, e.position
 """
+# A chunk is a run of consecutive dump ids: the range lets DuckDB skip the row groups of
+# raw.entries outside it (zone maps) instead of reading the whole table for every chunk.
+_ENTRIES_RANGE = "and e.dump_id between $first and $last"
+# The abstract is most of an entry's bytes, and most of GX's memory and time on the frame. When
+# the suite only asks whether it is null, its first characters say as much, and show as the
+# whole value would in a sample (see _plain): that is all the frame then gets.
+_NULL_CHECKS = {"expect_column_values_to_not_be_null", "expect_column_values_to_be_null"}
+_SHORT_ABSTRACT = f"left(e.abstract, {_MAX_VALUE_CHARS + 1})"
 
 # Counts are cast to bigint so that each compared pair has one type. max_position and
 # distinct_positions are 0 for a dump without entries, so an empty dump fails only
@@ -213,13 +231,103 @@ def validation_frames(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(entries_frame, dumps_frame) for those of `dump_ids` whose status is 'loaded'."""
     ids = list(dict.fromkeys(dump_ids))
-    entries = con.execute(_ENTRIES_SQL, [ids]).df()
-    dumps = con.execute(_DUMPS_SQL, [ids]).df()
-    for frame in (entries, dumps):
-        for column in _DATE_COLUMNS:
-            if column in frame.columns:
-                frame[column] = _python_dates(frame[column])
-    return entries, dumps
+    return _entries_frame(con, ids), _dumps_frame(con, ids)
+
+
+def _entries_frame(
+    con: duckdb.DuckDBPyConnection,
+    ids: list[str],
+    id_range: tuple[str, str] | None = None,
+    *,
+    short_abstract: bool = False,
+) -> pd.DataFrame:
+    """The entries suite's frame for the loaded dumps of `ids`, which lie in `id_range`
+    (first, last) when it is given; with `short_abstract`, only the abstract's first
+    characters (see only_null_checks)."""
+    abstract = _SHORT_ABSTRACT if short_abstract else "e.abstract"
+    if id_range is None:
+        sql = _ENTRIES_SQL.format(abstract=abstract, range="")
+        parameters: dict[str, Any] = {"ids": ids}
+    else:
+        sql = _ENTRIES_SQL.format(abstract=abstract, range=_ENTRIES_RANGE)
+        parameters = {"ids": ids, "first": id_range[0], "last": id_range[1]}
+    return _with_python_dates(con.execute(sql, parameters).df())
+
+
+def _dumps_frame(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pd.DataFrame:
+    return _with_python_dates(con.execute(_DUMPS_SQL, [ids]).df())
+
+
+def _with_python_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in _DATE_COLUMNS:
+        if column in frame.columns:
+            frame[column] = _python_dates(frame[column])
+    return frame
+
+
+def entry_chunks(
+    dump_ids: Sequence[str], entry_counts: Sequence[int], max_rows: int
+) -> list[list[str]]:
+    """`dump_ids` (in order) cut into runs of whole dumps of about `max_rows` entries: a chunk
+    is closed once it holds max_rows or more. A last chunk without entries joins the one before,
+    so no chunk but a lone one is empty."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    rows = 0
+    for dump_id, count in zip(dump_ids, entry_counts, strict=True):
+        current.append(dump_id)
+        rows += int(count)
+        if rows >= max_rows:
+            chunks.append(current)
+            current, rows = [], 0
+    if current:
+        if chunks and rows == 0:
+            chunks[-1].extend(current)
+        else:
+            chunks.append(current)
+    return chunks
+
+
+# Expectations that look at one row at a time: their result over a frame is the union of their
+# results over any split of its rows.
+_ROW_BY_ROW = (
+    "expect_column_values_to_",
+    "expect_column_value_lengths_to_",
+    "expect_column_pair_values_",
+    "expect_multicolumn_values_",
+    "expect_select_column_values_to_be_unique_within_record",
+)
+
+
+def only_null_checks(suite: Mapping[str, Any], column: str) -> bool:
+    """Whether every expectation of the suite that reads `column` only asks if it is null
+    (not in a row condition, nor with other columns)."""
+    for expectation in suite.get("expectations", []):
+        kwargs = expectation.get("kwargs") or {}
+        if column in str(kwargs.get("row_condition") or ""):
+            return False
+        if column in _columns(kwargs) and (
+            expectation.get("type") not in _NULL_CHECKS or kwargs.get("column") != column
+        ):
+            return False
+    return True
+
+
+def splits_by_dump(suite: Mapping[str, Any]) -> bool:
+    """Whether the suite gives the same outcomes over chunks of whole dumps as over all: every
+    expectation is row by row (and not `mostly`, a share of the frame it is given) or a
+    compound uniqueness that includes dump_id."""
+    for expectation in suite.get("expectations", []):
+        kind = str(expectation.get("type", ""))
+        kwargs = expectation.get("kwargs") or {}
+        if "mostly" in kwargs or kind == "expect_column_values_to_be_unique":
+            return False
+        if kind == "expect_compound_columns_to_be_unique":
+            if "dump_id" not in (kwargs.get("column_list") or []):
+                return False
+        elif not kind.startswith(_ROW_BY_ROW):
+            return False
+    return True
 
 
 def validate_dumps(
@@ -229,8 +337,11 @@ def validate_dumps(
     run_id: str,
     data_docs_dir: Path | None = None,
     expectations_dir: Path = EXPECTATIONS_DIR,
+    chunk_rows: int = ENTRIES_CHUNK_ROWS,
 ) -> ValidationReport:
-    """Run both suites once over all given loaded dumps and record the results per dump.
+    """Run both suites over all given loaded dumps and record the results per dump: the
+    entries suite chunk by chunk of about `chunk_rows` entries (0: all in one), with the same
+    outcomes as in one pass.
 
     Ids of dumps that are in raw.dumps but not loaded are skipped (a rejected file has nothing
     to validate); ids not in raw.dumps at all raise ValueError, as that is a caller's mistake.
@@ -253,24 +364,46 @@ def validate_dumps(
     if skipped:
         log.info("not validating dumps that were not loaded: %s", ", ".join(skipped))
 
-    entries, dumps = validation_frames(con, ids)
+    dumps = _dumps_frame(con, ids)
     validated = tuple(str(dump_id) for dump_id in dumps["dump_id"])
     if not validated:
         return ValidationReport(run_id, (), (), None)
 
     suites = {name: load_suite_json(expectations_dir / f"{name}.json") for name in SUITES}
-    results = _run_great_expectations(
-        frames={ENTRIES_SUITE: entries, DUMPS_SUITE: dumps},
-        suites=suites,
-        run_id=run_id,
-        data_docs_dir=data_docs_dir,
+    if not splits_by_dump(suites[ENTRIES_SUITE]):
+        log.info("the entries suite has an expectation over the whole frame: one chunk")
+        chunk_rows = 0
+    chunks = (
+        entry_chunks(validated, dumps["entry_rows_in_table"].tolist(), chunk_rows)
+        if chunk_rows > 0
+        else [list(validated)]
     )
+
+    # Each chunk's results are summed up per dump at once: GX's result objects (every
+    # unexpected row of a chunk) do not outlive the chunk.
+    short_abstract = only_null_checks(suites[ENTRIES_SUITE], "abstract")
+    partials: dict[str, list[list[_Partial]]] = {name: [] for name in SUITES}
+    gx_run = _GreatExpectations(suites, run_id=run_id, data_docs_dir=data_docs_dir)
+    for number, chunk in enumerate(chunks, start=1):
+        entries = _entries_frame(con, chunk, (chunk[0], chunk[-1]), short_abstract=short_abstract)
+        asset = ENTRIES_SUITE
+        if len(chunks) > 1:
+            asset = _chunk_asset(number, len(chunks))
+            log.info("%s: %d rows of dumps %s … %s", asset, len(entries), chunk[0], chunk[-1])
+        results = gx_run.validate(ENTRIES_SUITE, entries, asset)
+        partials[ENTRIES_SUITE].append([_partial(ENTRIES_SUITE, r) for r in results])
+        del entries, results
+    results = gx_run.validate(DUMPS_SUITE, dumps, DUMPS_SUITE)
+    partials[DUMPS_SUITE].append([_partial(DUMPS_SUITE, r) for r in results])
+    del results
+    gx_run.finish()
 
     outcomes: list[ExpectationOutcome] = []
     per_dump: list[dict[str, _DumpFailures]] = []
     for suite_name in SUITES:
-        for result in results[suite_name]:
-            outcome, failures = _outcome(suite_name, result, validated)
+        # The same expectation, in suite order, in every chunk: zip them across chunks.
+        for same_expectation in zip(*partials[suite_name], strict=True):
+            outcome, failures = _combine(suite_name, same_expectation, validated)
             outcomes.append(outcome)
             per_dump.append(failures)
 
@@ -293,69 +426,90 @@ def load_suite_json(path: Path) -> dict[str, Any]:
     return suite
 
 
-def _run_great_expectations(
-    *,
-    frames: Mapping[str, pd.DataFrame],
-    suites: Mapping[str, dict[str, Any]],
-    run_id: str,
-    data_docs_dir: Path | None,
-) -> dict[str, list[Any]]:
-    """Validate each frame against its suite in one ephemeral context; results in suite order."""
-    # No usage statistics: the warehouse runs offline and must not try to phone home.
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    started = time.perf_counter()
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+def _chunk_asset(number: int, total: int) -> str:
+    """The Data Docs name of one chunk's entries, e.g. 'entries 2 of 8'."""
+    return f"{ENTRIES_SUITE} {number} of {total}"
 
-    imported = time.perf_counter()
 
-    context = gx.get_context(mode="ephemeral")
-    # tqdm bars would flood Dagster's captured logs with one line per metric batch.
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    if data_docs_dir is not None:
-        _point_data_docs_at(context, Path(data_docs_dir))
+class _GreatExpectations:
+    """One ephemeral GX context for a call: imported and set up once, then each frame
+    validated against its suite (a chunk of entries shows in the Data Docs as its own asset)."""
 
-    gx_run_id = gx.RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
-    # Both ends of "today" (local and UTC) count: a capture date is not in the future if it is
-    # today somewhere this machine could be.
-    parameters = {"today": max(date.today(), datetime.now(UTC).date())}
-    source = context.data_sources.add_pandas("landed")
-    results: dict[str, list[Any]] = {}
-    for suite_name, frame in frames.items():
-        suite = context.suites.add(gx.ExpectationSuite(**_with_rendered_notes(suites[suite_name])))
-        batch = source.add_dataframe_asset(suite_name).add_batch_definition_whole_dataframe("all")
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
+    def __init__(
+        self, suites: Mapping[str, dict[str, Any]], *, run_id: str, data_docs_dir: Path | None
+    ) -> None:
+        # No usage statistics: the warehouse runs offline and must not try to phone home.
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        started = time.perf_counter()
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.imported = time.perf_counter()
+        self.import_seconds = self.imported - started
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        # tqdm bars would flood Dagster's captured logs with one line per metric batch.
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.data_docs_dir = data_docs_dir
+        if data_docs_dir is not None:
+            _point_data_docs_at(self.context, Path(data_docs_dir))
+        self.run_id = gx.RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
+        # Both ends of "today" (local and UTC) count: a capture date is not in the future if it
+        # is today somewhere this machine could be.
+        self.parameters = {"today": max(date.today(), datetime.now(UTC).date())}
+        self.source = self.context.data_sources.add_pandas("landed")
+        self.suites = {
+            name: self.context.suites.add(gx.ExpectationSuite(**_with_rendered_notes(suite)))
+            for name, suite in suites.items()
+        }
+
+    def validate(self, suite_name: str, frame: pd.DataFrame, asset: str) -> list[Any]:
+        """The suite's expectation results over the frame, in the suite's order."""
+        gx = self.gx
+        suite = self.suites[suite_name]
+        batch = self.source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("all")
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=asset, data=batch, suite=suite)
         )
         run = definition.run(
             batch_parameters={"dataframe": frame},
-            expectation_parameters=parameters,
+            expectation_parameters=self.parameters,
             result_format={
                 # COMPLETE lists every unexpected row with its index columns, which is what
-                # lets one run over all dumps be split back per dump.
+                # lets one run over many dumps be split back per dump.
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": INDEX_COLUMNS[suite_name],
                 "return_unexpected_index_query": False,
             },
-            run_id=gx_run_id,
+            run_id=self.run_id,
         )
+        self._release_batches()
         # GX does not keep the suite's order in its results; the report does.
         order = {expectation.id: i for i, expectation in enumerate(suite.expectations)}
-        results[suite_name] = sorted(
-            run.results, key=lambda r: order.get(r.expectation_config.id, len(order))
-        )
-    validated = time.perf_counter()
+        return sorted(run.results, key=lambda r: order.get(r.expectation_config.id, len(order)))
 
-    if data_docs_dir is not None:
-        context.build_data_docs(site_names=["local_site"])
-    done = time.perf_counter()
-    log.info(
-        "great_expectations: import %.2fs, validation %.2fs, data docs %.2fs",
-        imported - started,
-        validated - imported,
-        done - validated,
-    )
-    return results
+    def _release_batches(self) -> None:
+        """Drop the frame and metrics of the batch just validated: GX's execution engine keeps
+        every batch it loaded, and the metrics computed on it, for as long as the context
+        lives (the context is a global of GX, so beyond this call too)."""
+        engine = self.source.get_execution_engine()
+        engine.batch_manager.batch_data_cache.clear()
+        engine.batch_manager.reset_batch_cache()
+        metrics = getattr(engine, "_metric_cache", None)
+        if isinstance(metrics, dict):
+            metrics.clear()
+
+    def finish(self) -> None:
+        """Build the Data Docs (when asked for) and log where the time went."""
+        validated = time.perf_counter()
+        if self.data_docs_dir is not None:
+            self.context.build_data_docs(site_names=["local_site"])
+        log.info(
+            "great_expectations: import %.2fs, validation %.2fs, data docs %.2fs",
+            self.import_seconds,
+            validated - self.imported,
+            time.perf_counter() - validated,
+        )
 
 
 def _point_data_docs_at(context: Any, folder: Path) -> None:
@@ -392,18 +546,26 @@ def _with_rendered_notes(suite: dict[str, Any]) -> dict[str, Any]:
     return {**suite, "expectations": expectations}
 
 
-def _outcome(
-    suite: str, result: Any, dump_ids: Sequence[str]
-) -> tuple[ExpectationOutcome, dict[str, _DumpFailures]]:
+@dataclass(frozen=True)
+class _Partial:
+    """One expectation's result over one frame, reduced to what the report needs."""
+
+    expectation: str
+    columns: tuple[str, ...]
+    success: bool
+    unexpected_count: int
+    failures: dict[str, _DumpFailures]  # dump_id -> its unexpected rows in this frame
+    error: str | None  # failed without rows to pin it on a dump (an error in the expectation)
+
+
+def _partial(suite: str, result: Any) -> _Partial:
     """Summarise one GX expectation result and split its unexpected rows by dump."""
     config = result.expectation_config
     columns = _columns(config.kwargs)
-    column = ",".join(columns) or None
     details: dict[str, Any] = result.result or {}
-    unexpected_count = int(details.get("unexpected_count") or 0)
     rows = details.get("unexpected_index_list")
     failures: dict[str, _DumpFailures] = {}
-
+    error = None
     if result.success:
         pass
     elif rows:
@@ -414,11 +576,38 @@ def _outcome(
             if len(failure.sample) < MAX_SAMPLES:
                 failure.sample.append(_describe_row(suite, row, columns))
     else:
+        error = _exception_message(result.exception_info) or "failed without unexpected rows"
+    return _Partial(
+        expectation=str(config.type),
+        columns=tuple(columns),
+        success=bool(result.success),
+        unexpected_count=int(details.get("unexpected_count") or 0),
+        failures=failures,
+        error=error,
+    )
+
+
+def _combine(
+    suite: str, partials: Sequence[_Partial], dump_ids: Sequence[str]
+) -> tuple[ExpectationOutcome, dict[str, _DumpFailures]]:
+    """One expectation's outcome over all dumps from its results over chunks of whole dumps."""
+    first = partials[0]
+    if any((p.expectation, p.columns) != (first.expectation, first.columns) for p in partials):
+        raise RuntimeError(f"chunks of the {suite} suite disagree on its expectations' order")
+    unexpected_count = sum(p.unexpected_count for p in partials)
+    errors = [p.error for p in partials if p.error is not None]
+    failures: dict[str, _DumpFailures] = {}
+    if errors:
         # An error in the expectation (or a result without row indices) cannot be pinned on
         # a dump, so it counts against every dump of the run rather than none.
-        message = _exception_message(result.exception_info) or "failed without unexpected rows"
         for dump_id in dump_ids:
-            failures[dump_id] = _DumpFailures(unexpected_count, [f"error: {message}"])
+            failures[dump_id] = _DumpFailures(unexpected_count, [f"error: {errors[0]}"])
+    else:
+        for partial in partials:
+            for dump_id, found in partial.failures.items():
+                failure = failures.setdefault(dump_id, _DumpFailures())
+                failure.count += found.count
+                failure.sample.extend(found.sample[: MAX_SAMPLES - len(failure.sample)])
 
     failing = tuple(dump_id for dump_id in dump_ids if dump_id in failures)
     failing += tuple(sorted(set(failures) - set(dump_ids)))
@@ -427,9 +616,9 @@ def _outcome(
         sample.extend(failures[dump_id].sample)
     outcome = ExpectationOutcome(
         suite=suite,
-        expectation=str(config.type),
-        column=column,
-        success=bool(result.success),
+        expectation=first.expectation,
+        column=",".join(first.columns) or None,
+        success=all(p.success for p in partials),
         unexpected_count=unexpected_count,
         failing_dump_ids=failing,
         sample=tuple(dict.fromkeys(sample))[:MAX_SAMPLES],
