@@ -396,6 +396,27 @@ def test_clean_text():
     assert clean_text("e\u0301") == "\u00e9"  # NFC
     assert clean_text(" \n ") is None
     assert clean_text(3) is None
+    # Every whitespace character collapses, not only ASCII's; other controls stay.
+    for spaced in ("a\x1cb", "a\u3000b", "a\u2028b", " a  b ", "a\t\nb", "\x85a\xa0b"):
+        assert clean_text(spaced) == "a b"
+    assert clean_text("a\x00b") == "a\x00b"
+    assert clean_text("\u1680") is None
+    assert clean_text("x\ud800y") == "x\ufffdy"  # a lone surrogate
+    assert clean_text("\u00e9\u200b\u00e9") == "\u00e9\u00e9"
+
+
+def test_entries_frame_merges_duplicates_and_keeps_lists():
+    rows = [
+        {"title": "A", "arxiv_id": "2204.14126"},
+        {"title": "B", "author_names": None, "ai_keywords": ["k"]},
+        {"title": "A again", "arxiv_id": "2204.14126", "author_names": ["x", "y"], "upvotes": 3},
+    ]
+    frame = entries_frame(rows)
+    assert frame.schema == pl.Schema(PAGE_ENTRY_SCHEMA)
+    assert frame.select("position", "title", "author_names", "ai_keywords", "upvotes").rows() == [
+        (1, "A", ["x", "y"], [], 3),
+        (2, "B", None, ["k"], None),
+    ]
 
 
 def test_empty_frames_have_the_schema():

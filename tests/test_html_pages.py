@@ -503,6 +503,35 @@ def test_depth_estimate_ignores_scripts_comments_and_void_elements():
     assert nesting_depth(read("search_graph_neural_networks.html")) < 30
 
 
+@pytest.mark.parametrize(
+    ("page", "depth"),
+    [
+        ("<DIV><Span>", 2),
+        ("<divx><div>", 1),  # another element's name, not a div
+        ("<a-b><a>", 1),
+        ("<div-->", 1),  # `-->` ends the name
+        ("<div--->", 0),  # `div-`
+        ("<kbd><\u212abd>", 1),  # tag names match in ASCII case only (Kelvin sign)
+        ("</div></div><div>", 1),
+        ("<!--><div>-->", 0),  # `<!-->` opens a comment that `-->` closes later
+        ("<!-- <!--->--><div>", 1),  # an inner `<!--` hides the `-->` it overlaps
+        ("<!-- <!---->x<div>", 1),
+        ("<textarea><div>", 0),  # unclosed: the rest is text
+        ("<script><div></script ><div>", 1),
+        ("<SCRIPT><div></SCRIPT\u2003><div>", 1),
+        ("<script2><div>", 1),  # no script element
+        ("<script\u0439><div>", 1),
+        ("<\u017fcript><div>", 1),
+        ("<script><div></\u017fcript><div></script><div>", 1),
+        ("<title><div></title><div>", 1),
+        ("<style><div></style><div><div>", 2),
+        ("<div title='<script>'><div></script><div>", 2),
+    ],
+)
+def test_depth_reads_tags_and_opaque_blocks_as_a_tokenizer_does(page, depth):
+    assert nesting_depth(page) == depth
+
+
 def test_many_cards_stay_fast():
     card = '<article><h3><a href="/papers/2204.{n:05d}">Title {n}</a></h3></article>'
     page = "<main>" + "".join(card.format(n=n) for n in range(5000)) + "</main>"

@@ -33,6 +33,8 @@ def normalise_arxiv_id(value: str | None) -> str | None:
     value is not an arXiv id (or not a string: a float has already lost digits)."""
     if not isinstance(value, str) or len(value) > 300:
         return None
+    if new := _NEW.fullmatch(value):  # most values are bare already: nothing to take off
+        return value if _valid_new(new) else None
     text = value.strip()
     url = _URL.match(text)
     if url:

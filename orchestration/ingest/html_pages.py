@@ -36,39 +36,59 @@ _NESTING = frozenset({
     "strike", "strong", "sub", "summary", "sup", "table", "time", "tt", "u", "ul", "var",
 })
 # fmt: on
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+# A tag and its name; `-->` ends a name (`<div-->` is a div): the comment closer comes first.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*(?:-(?!->)[A-Za-z0-9]*)*)")
+_TAG_START = re.compile(rb"<[A-Za-z]")  # an opening tag, in the UTF-8 bytes
 # Script, style, title, textarea and comments hold text, not elements (`a<b` in code is no tag).
-_OPAQUE = re.compile(
-    r"(<script\b|</script\s*>|<style\b|</style\s*>|<textarea\b|</textarea\s*>"
-    r"|<title\b|</title\s*>|<!--|-->)",
-    re.IGNORECASE,
-)
-_CLOSER = {"<script": "</script", "<style": "</style", "<textarea": "</textarea"}
-_CLOSER |= {"<title": "</title", "<!--": "-->"}
+# Their names match in ASCII case only (`(?ai:)`), as tag names do: `<\u017fcript>` is no script.
+_OPAQUE_START = re.compile(r"<(?:(?ai:(script|style|textarea|title))\b|!--)")
+_OPAQUE_END = {
+    name: re.compile(rf"</(?ai:{name})\s*>") for name in ("script", "style", "textarea", "title")
+}
+
+
+def _comment_end(html: str, pos: int) -> int:
+    """Where a comment opened before `pos` ends (after its `-->`); the end of the text if it
+    never does. A `<!--` inside it that overlaps the `-->` (`<!--->`, `<!-->`) hides it."""
+    while (end := html.find("-->", pos)) >= 0:
+        inner = html.find("<!--", max(pos, end - 3), end + 2)  # one overlapping the `-->`
+        if inner < 0:
+            return end + 3
+        pos = inner + 4
+    return len(html)
+
+
+def _opaque_end(html: str, start: re.Match[str]) -> int:
+    """Where the opaque block that `start` opens ends (the end of the text if unclosed)."""
+    if start.group(1) is None:
+        return _comment_end(html, start.end())
+    end = _OPAQUE_END[start.group(1).lower()].search(html, start.end())
+    return end.end() if end else len(html)
 
 
 def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
-    """Deepest element nesting the markup asks for (stops counting once past `limit`)."""
-    depth = deepest = 0
-    closer = None
-    for index, part in enumerate(_OPAQUE.split(html)):
-        if index % 2:  # a delimiter: enter or leave an opaque block
-            low = part.lower()
-            if closer is None:
-                closer = next((c for o, c in _CLOSER.items() if low.startswith(o)), None)
-            elif low.startswith(closer):
-                closer = None
-            continue
-        if closer is not None:
-            continue
-        for match in _TAG.finditer(part):
-            if match.group(2).lower() not in _NESTING:
+    """Deepest element nesting the markup asks for (stops counting once past `limit`).
+
+    Regex searches step over the text and opaque blocks in C; Python only sees the tags.
+    """
+    depth = deepest = pos = 0
+    while True:
+        opaque = _OPAQUE_START.search(html, pos)
+        stop = opaque.start() if opaque else len(html)
+        for closing, name in _TAG.findall(html, pos, stop):
+            if name.lower() not in _NESTING:
                 continue
-            depth = max(depth - 1, 0) if match.group(1) else depth + 1
-            deepest = max(deepest, depth)
-            if deepest > limit:
-                return deepest
-    return deepest
+            if closing:
+                depth = depth - 1 if depth else 0
+            else:
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if deepest > limit:
+                        return deepest
+        if opaque is None:
+            return deepest
+        pos = _opaque_end(html, opaque)
 
 
 def _props(div: LexborNode, target: str, then: str) -> tuple[Mapping[str, Any] | None, str]:
@@ -155,11 +175,18 @@ def _paper_from_markup(tree: LexborHTMLParser, scope: LexborNode, problems: list
     return _paper_parse([row], [], "markup", problems)
 
 
+def _too_deep(html: str, data: bytes) -> bool:
+    """Nested deeper than MAX_DEPTH? Each level needs an opening tag (`<` and a letter), so a
+    page with no more of those than MAX_DEPTH (one C scan) needs no depth count."""
+    return len(_TAG_START.findall(data)) > MAX_DEPTH and nesting_depth(html) > MAX_DEPTH
+
+
 def _parse(html: str) -> PageParse:
-    if nesting_depth(html) > MAX_DEPTH:
-        return empty_parse("html_list", "markup", f"markup nested deeper than {MAX_DEPTH} levels")
     # Lone surrogates cannot be encoded; `replace` keeps the parser from failing on them.
-    tree = LexborHTMLParser(html.encode("utf-8", "replace"))
+    data = html.encode("utf-8", "replace")
+    if _too_deep(html, data):
+        return empty_parse("html_list", "markup", f"markup nested deeper than {MAX_DEPTH} levels")
+    tree = LexborHTMLParser(data)
     scope = tree.css_first("main") or tree.body or tree.root
     if scope is None:
         return empty_parse("html_list", "markup", "empty document")
