@@ -36,18 +36,8 @@ class BatchWriter:
         self.parts += 1
 
 
-def write_batch(batch: ParsedBatch, folder: Path) -> Path:
-    """The whole batch as a folder of one part per frame."""
-    BatchWriter(folder).write(batch)
-    return folder
-
-
 def part_paths(folder: Path, name: str) -> list[Path]:
-    """The Parquet parts of one frame, in the order they were written (a batch folder of an
-    older version, one `<name>.parquet` per frame, is read as one part)."""
-    single = folder / f"{name}.parquet"
-    if single.is_file():
-        return [single]
+    """The Parquet parts of one frame, in the order they were written."""
     return sorted((folder / name).glob("part-*.parquet"))
 
 

@@ -101,18 +101,6 @@ class ParsedBatch:
     def dump_ids(self) -> list[str]:
         return self.dumps.get_column("dump_id").to_list()
 
-    @classmethod
-    def concat(cls, batches: list[ParsedBatch]) -> ParsedBatch:
-        """One batch from several (chunks of a large run); an empty batch from none."""
-        if not batches:
-            return parse_dumps([])
-        return cls(
-            **{
-                name: pl.concat([getattr(b, name) for b in batches])
-                for name in ("dumps", "entries", "links", "rejects")
-            }
-        )
-
 
 # Whitespace as str.split() knows it, spelled out: the regex engine's Unicode \s is slow.
 _SPACE = "\t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
