@@ -3,27 +3,26 @@
 A run over N dumps records N ASSET_MATERIALIZATION events of `dump_files`. Dagster's
 `SqliteEventLogStorage` stores each one on its own: a new SQLAlchemy engine per database
 ("shard") per event, so SQLAlchemy's compiled-statement cache and dialect set-up are thrown
-away every time, and one commit in the run's shard plus one in the cross-run index shard.
-At 2,000 dumps that was 47-110 s of a run. `BatchingSqliteEventLogStorage` keeps one engine
-per shard (still `NullPool`: every use opens a fresh sqlite connection, as before), which
-alone roughly halves that, and implements `store_event_batch`, which Dagster calls with the
-materializations of a partitioned step when `DAGSTER_EVENT_BATCH_SIZE` is set (see RUN_ENV):
-two commits per batch, and the 2,000 materializations take about a second.
+away every time, a new sqlite connection opened and closed, and one commit in the run's shard
+plus one in the cross-run index shard, each waiting for the disk (rollback journal).
+At 2,000 dumps that was 47-110 s of a run, and even a run over the seeds spent ~8 s of its
+~25 storing its ~260 events (~10 ms each, mostly sqlite's commit and close).
+`BatchingSqliteEventLogStorage` keeps one engine and its pooled connections per shard, in WAL
+mode with synchronous=NORMAL (a commit appends to the write-ahead log without waiting for the
+disk; a crash of the machine may lose the last events, never corrupt the file; readers in
+other processes, the UI's, are not blocked by a writer), and implements `store_event_batch`,
+which Dagster calls with the materializations of a partitioned step when
+`DAGSTER_EVENT_BATCH_SIZE` is set (see dagster_home.RUN_ENV): two commits per batch, and the
+2,000 materializations take about a second.
 
-    python -m orchestration.dagster_storage DAGSTER_HOME
-
-writes DAGSTER_HOME/dagster.yaml (the Makefile's rule; tests use `write_dagster_yaml`).
+`orchestration/dagster_home.py` writes the dagster.yaml that configures it, and RUN_ENV.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 from dagster._core.errors import DagsterInvariantViolationError
 from dagster._core.events import ASSET_EVENTS
@@ -34,59 +33,20 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
-
-# Set (as defaults) in every process that creates or executes runs: the Makefile exports them,
-# orchestration.run sets them, tests/ui_server.py passes them to `dagster dev`.
-# - DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS: one ASSET_MATERIALIZATION_PLANNED event
-#   per asset carrying the run's partition subset, instead of one event per partition (40 s
-#   or more at run creation for 2,000 dumps). The price: Dagster finds in-progress and failed
-#   partitions from per-partition planned events only, so the partitions of a running or
-#   failed run show as missing, not "in progress"/"failed", in the UI's partition view.
-# - DAGSTER_EVENT_BATCH_SIZE: events that Dagster sends as a batch (the materializations of a
-#   partitioned step, the planned events of a run) are stored up to this many at a time.
-RUN_ENV = {
-    "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "1",
-    "DAGSTER_EVENT_BATCH_SIZE": "1000",
-}
 
 # Engines kept for run shards besides the index shard: a long-lived process (the UI, the
 # daemon) sees one shard per run, and only the latest few are written to.
 RUN_SHARD_ENGINES = 8
 
 
-def set_run_env() -> None:
-    """Give this process RUN_ENV, keeping any value already set."""
-    for name, value in RUN_ENV.items():
-        os.environ.setdefault(name, value)
-
-
-def dagster_yaml(home: Path) -> str:
-    """The instance config of `make run` and `make dev` for DAGSTER_HOME `home`."""
-    event_logs = Path(home).resolve() / "history" / "runs"  # Dagster's default place for them
-    return (
-        "telemetry:\n"
-        "  enabled: false\n"
-        "concurrency:\n"
-        "  pools:\n"
-        # DuckDB allows one writing process per file: see WRITER_POOL.
-        "    default_limit: 1\n"
-        "event_log_storage:\n"
-        # Not __name__, which is __main__ under `python -m`.
-        "  module: orchestration.dagster_storage\n"
-        "  class: BatchingSqliteEventLogStorage\n"
-        "  config:\n"
-        f"    base_dir: {json.dumps(str(event_logs))}\n"
-    )
-
-
-def write_dagster_yaml(home: Path) -> Path:
-    home = Path(home)
-    home.mkdir(parents=True, exist_ok=True)
-    target = home / "dagster.yaml"
-    target.write_text(dagster_yaml(home), encoding="utf-8")
-    return target
+def _write_ahead_log(dbapi_connection, _record) -> None:
+    """WAL journal (kept by the file once set) and no wait for the disk on commit."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def _is_batchable(event: EventLogEntry) -> bool:
@@ -125,11 +85,13 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
         self._db_lock held."""
         engine = self._engines.get(shard)
         if engine is None:
+            # Pooled (SQLAlchemy's default for sqlite files): a connection is reused, not
+            # opened and closed per event. Uses are serialised by _db_lock.
             engine = create_engine(
                 self.conn_string_for_shard(shard),
-                poolclass=NullPool,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             )
+            event.listen(engine, "connect", _write_ahead_log)
             self._engines[shard] = engine
             run_shards = [name for name in self._engines if name != INDEX_SHARD_NAME]
             for name in run_shards[: max(0, len(run_shards) - RUN_SHARD_ENGINES)]:
@@ -210,16 +172,3 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
                         last[key] = i
                     for i in last.values():
                         self._store_asset_event(conn, events[i], event_ids[i])
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m orchestration.dagster_storage DAGSTER_HOME", file=sys.stderr)
-        return 2
-    print(f"wrote {write_dagster_yaml(Path(args[0]))}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,12 +1,21 @@
-"""`make run`: build the warehouse from the dumps folder in one process and print a summary.
+"""`make run`: build the warehouse from the dumps folder in one run and print a summary.
 
     python -m orchestration.run [--capture-year FILE=YEAR ...]
 
 Runs the `build_warehouse` job in process (on the Dagster instance in DAGSTER_HOME when set,
-so the run shows in the UI) and exits non-zero when any step or check failed.
+so the run shows in the UI) and exits non-zero when any step or check failed. Great
+Expectations validates in a second process, started first (quality/validation_worker.py).
 """
 
+# ruff: noqa: E402 (the validation process starts before the imports below)
 from __future__ import annotations
+
+if __name__ == "__main__":
+    # Great Expectations' ~4 s import starts now, in a process of its own on the other core,
+    # while this one imports Dagster and runs the first steps (see validation_worker).
+    from .quality.validation_worker import prestart
+
+    prestart()
 
 import argparse
 import contextlib
@@ -15,11 +24,12 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
 from . import settings
-from .dagster_storage import set_run_env
+from .dagster_home import ensure_dagster_yaml, set_run_env
 from .defs.automation import range_tags
 from .defs.partitions import dumps_partitions
 from .defs.resources import WarehouseResource
@@ -85,9 +95,11 @@ def execute_build(
     changed (every dump with `reload` or capture-year overrides)."""
     job = load_definitions().resolve_job_def("build_warehouse")
     # Before the instance and the run exist: one planned event per asset instead of one per
-    # dump, and the dumps' materializations stored in batches (see dagster_storage.RUN_ENV).
+    # dump, and the dumps' materializations stored in batches (see dagster_home.RUN_ENV).
     set_run_env()
     home = os.environ.get("DAGSTER_HOME")
+    if home:
+        ensure_dagster_yaml(Path(home))
     instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
     keys = register_dumps(instance)
     if not keys:

@@ -10,7 +10,8 @@ import pytest
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
 from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
 
-from orchestration.dagster_storage import RUN_ENV, BatchingSqliteEventLogStorage, write_dagster_yaml
+from orchestration.dagster_home import RUN_ENV, write_dagster_yaml
+from orchestration.dagster_storage import BatchingSqliteEventLogStorage
 from orchestration.defs.automation import range_tags
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,7 +216,7 @@ def test_failed_run_leaves_partitions_missing_not_failed(instance):
 def test_the_makefile_rule_writes_a_config_that_loads(tmp_path):
     home = tmp_path / "home"
     subprocess.run(
-        [sys.executable, "-m", "orchestration.dagster_storage", str(home)],
+        [sys.executable, "-m", "orchestration.dagster_home", str(home)],
         check=True,
         capture_output=True,
         cwd=ROOT,

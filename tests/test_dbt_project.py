@@ -1,4 +1,5 @@
-"""The dbt project on its own: it parses without warnings and its unit tests pass.
+"""The dbt project on its own: it parses without warnings and its unit tests pass; the
+dagster-dbt hooks our resource overrides still exist.
 
 Pipeline runs build the models and their data tests (see test_pipeline.py); the unit tests
 check the SQL's logic on fixed inputs, so they run here, once, against an empty database.
@@ -57,3 +58,20 @@ def test_unit_tests_pass(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     done = re.search(r"Done\. PASS=(\d+) WARN=0 ERROR=0", result.stdout)
     assert done and int(done.group(1)) >= 7, result.stdout[-3000:]
+
+
+def test_dbt_resource_overrides_still_hook_into_dagster_dbt():
+    """VenvDbtCliResource overrides two private methods of dagster-dbt's DbtCliResource to
+    skip start-up work; an upgrade that renames them would silently bring the cost back."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.resources import VenvDbtCliResource, dbt_executable
+
+    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert name in vars(DbtCliResource), f"dagster-dbt no longer has {name}"
+        assert name in vars(VenvDbtCliResource)
+    resource = VenvDbtCliResource(
+        project_dir=str(settings.DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
+    assert str(resource._cli_version).startswith("1.11.")

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from orchestration import run
-from orchestration.dagster_storage import write_dagster_yaml
+from orchestration.dagster_home import write_dagster_yaml
 
 from .conftest import SEEDS
 
@@ -164,3 +164,28 @@ def test_a_failed_run_publishes_nothing(build_env):
     assert not build.result.success
     assert "published_warehouse" not in build.step_order
     assert published.read_bytes() == before
+
+
+def test_the_make_run_command_builds_the_seeds(build_env, tmp_path):
+    """`python -m orchestration.run`, as `make run` calls it (with the validation process it
+    starts first): it writes a missing dagster.yaml, builds and validates the seeds, and
+    leaves no validation process behind."""
+    dumps, published = build_env
+    (tmp_path / "dagster_home" / "dagster.yaml").unlink()  # the command writes it when missing
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.run"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=run.settings.PROJECT_ROOT,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "validated: 7 dumps; 175 expectation results passed, 0 failed" in done.stdout
+    assert "result:    OK" in done.stdout
+    assert (tmp_path / "dagster_home" / "dagster.yaml").exists()
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from marts.papers").fetchone()[0] == 247
+    leftovers = subprocess.run(
+        ["pgrep", "-f", "orchestration.quality.validation_worker"], capture_output=True
+    )
+    assert leftovers.stdout == b""

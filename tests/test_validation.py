@@ -1,7 +1,8 @@
 """Tests of the Great Expectations validation of landed dumps (orchestration.quality).
 
 Great Expectations starts once per test module: two module-scoped runs, each on its own temp
-DuckDB, one over a clean batch and one over a batch where each dump carries one known fault.
+DuckDB, one over a clean batch and one over a batch where each dump carries one known fault;
+the tests of the early-started validation process start it in a process of their own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.quality import validation_worker
 from orchestration.quality.validation import (
     DUMPS_SUITE,
     ENTRIES_SUITE,
@@ -629,3 +631,68 @@ def test_an_erroring_entries_expectation_fails_every_dump_in_chunks(tmp_path: Pa
     assert (failure.expectation, failure.column) == ("expect_column_values_to_match_regex", "arxiv")
     assert failure.failing_dump_ids == CLEAN
     assert failure.sample[0].startswith("error: ") and "arxiv" in failure.sample[0]
+
+
+# --- the validation process `make run` starts early (quality/validation_worker.py) --------
+
+
+def faulty_warehouse(folder: Path) -> tuple[Path, list[str]]:
+    db = folder / "warehouse.duckdb"
+    con = new_warehouse(db)
+    add_clean_dumps(con)
+    add_faulty_dumps(con)
+    con.close()
+    return db, [*CLEAN, DUP_TITLE, FUTURE_PAPER, NO_AUTHORS, SHORT_AUDIT, REJECTED_FILE]
+
+
+def test_the_prestarted_process_reports_what_validating_here_does(
+    tmp_path: Path, faulty_run: tuple[Path, ValidationReport], monkeypatch
+) -> None:
+    monkeypatch.setattr(validation_worker, "_worker", None)
+    db, ids = faulty_warehouse(tmp_path)
+    validation_worker.prestart()
+    worker = validation_worker._worker
+    assert worker is not None and worker.poll() is None
+    report = validation_worker.validate(db, ids, run_id="run-worker", data_docs_dir=None)
+    assert worker.returncode == 0  # it served the call and exited
+    assert validation_worker._worker is None  # one call per worker
+    assert report.outcomes == faulty_run[1].outcomes
+    assert report.dumps_validated == faulty_run[1].dumps_validated
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert results_rows(con, "run-worker") == results_rows_of(faulty_run[0], "run-faulty")
+
+
+def results_rows_of(db: Path, run_id: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return results_rows(con, run_id)
+
+
+def test_without_a_prestarted_process_validation_runs_here(
+    tmp_path: Path, faulty_run: tuple[Path, ValidationReport], monkeypatch
+) -> None:
+    monkeypatch.setattr(validation_worker, "_worker", None)
+    db, ids = faulty_warehouse(tmp_path)
+    report = validation_worker.validate(db, ids, run_id="run-here", data_docs_dir=None)
+    assert report.outcomes == faulty_run[1].outcomes
+
+
+def test_an_error_in_the_process_is_raised_with_its_cause(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(validation_worker, "_worker", None)
+    db, _ = faulty_warehouse(tmp_path)
+    validation_worker.prestart()
+    with pytest.raises(validation_worker.ValidationWorkerError, match="999_missing"):
+        validation_worker.validate(db, [CLEAN[0], "999_missing"], run_id="x", data_docs_dir=None)
+
+
+def test_an_unused_process_ends_with_the_run() -> None:
+    script = (
+        "from orchestration.quality import validation_worker as w\n"
+        "w.prestart()\n"
+        "print(w._worker.pid)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    pid = int(done.stdout.strip())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -76,7 +76,7 @@ class DagsterUI:
         return f"http://{HOST}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        from orchestration.dagster_storage import RUN_ENV
+        from orchestration.dagster_home import RUN_ENV
 
         env = {**RUN_ENV, **os.environ}  # what `make dev` exports, unless set otherwise
         env.pop("PAPERS_WORK_DATABASE", None)  # beside the temporary warehouse
@@ -97,7 +97,7 @@ class DagsterUI:
         """Copy the seeds, write dagster.yaml (as `make dev` does), register every dump as a
         partition and stop the dumps sensor (it is on by default and would start runs of its
         own). Returns the registered partition keys."""
-        from orchestration.dagster_storage import write_dagster_yaml
+        from orchestration.dagster_home import write_dagster_yaml
 
         shutil.copytree(SEEDS, self.dumps)
         self.warehouse.parent.mkdir(parents=True)

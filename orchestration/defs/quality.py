@@ -9,8 +9,7 @@ dbt marts downstream are not built on bad data.
 import dagster as dg
 
 from ..ingest.batch_files import part_paths, read_frame
-from ..landing.land import streaming_memory
-from ..quality.validation import validate_dumps
+from ..quality import validation_worker
 from .display import markdown_table
 from .ingest import run_folder
 from .partitions import WRITER_POOL
@@ -58,16 +57,17 @@ def great_expectations_suites(context: dg.AssetCheckExecutionContext, warehouse:
     batch = run_folder(warehouse, context.run.run_id) / "parsed"
     parts = part_paths(batch, "dumps")
     run_dump_ids = read_frame(batch, "dumps")["dump_id"].to_list() if parts else []
-    # Validation streams the entries a chunk at a time: DuckDB needs little memory for it.
-    with warehouse.connect() as con, streaming_memory(con):
+    with warehouse.connect() as con:
         dump_ids = dumps_to_validate(con, run_dump_ids)
-        context.log.info(f"validating {len(dump_ids)} dumps with Great Expectations")
-        report = validate_dumps(
-            con,
-            dump_ids,
-            run_id=context.run.run_id,
-            data_docs_dir=warehouse.database_path().parent / "data_docs",
-        )
+    context.log.info(f"validating {len(dump_ids)} dumps with Great Expectations")
+    # In the process `make run` started early when there is one (see validation_worker); it
+    # streams the entries a chunk at a time, so DuckDB needs little memory for it.
+    report = validation_worker.validate(
+        warehouse.work_path(),
+        dump_ids,
+        run_id=context.run.run_id,
+        data_docs_dir=warehouse.database_path().parent / "data_docs",
+    )
     for suite, asset in SUITE_ASSETS.items():
         outcomes = [o for o in report.outcomes if o.suite == suite]
         failures = report.failures_for(suite)

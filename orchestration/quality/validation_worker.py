@@ -1,0 +1,132 @@
+"""Great Expectations in a process of its own, started when `make run` starts.
+
+Importing Great Expectations takes ~4 s of one core (scipy, pandas, altair, SQLAlchemy), and
+a run needs it only at its validation step, after Dagster's start-up, parsing and landing.
+`prestart()` launches this module as a child process that imports it at once, on the other
+core, then waits; `validate()` hands it the run's dumps, and it validates them with its own
+connection to the working database (DuckDB allows one writer: the caller holds none while it
+waits) and sends the report back. Without a prestarted worker (the Dagster UI's runs, tests),
+`validate()` validates in the calling process, as before.
+
+    python -m orchestration.quality.validation_worker   (started by prestart(), not by hand)
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .validation import ValidationReport, validate_dumps
+
+
+@dataclass(frozen=True)
+class Request:
+    work_database: str
+    dump_ids: list[str]
+    run_id: str
+    data_docs_dir: str | None
+    result_path: str
+
+
+class ValidationWorkerError(RuntimeError):
+    """The validation process failed or died; the message carries its traceback or exit."""
+
+
+_worker: subprocess.Popen | None = None
+
+
+def prestart() -> None:
+    """Start the worker (once per process); it is stopped at exit if nothing used it."""
+    global _worker
+    if _worker is None:
+        _worker = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,  # stdout is the run's summary; errors go to stderr
+            env=os.environ.copy(),
+        )
+        atexit.register(_stop, _worker)
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.kill()
+        worker.wait()
+
+
+def _take() -> subprocess.Popen | None:
+    """The prestarted worker if it is still waiting; each serves one call."""
+    global _worker
+    worker, _worker = _worker, None
+    if worker is not None and worker.poll() is not None:
+        return None  # it died before it was needed: validate here instead
+    return worker
+
+
+def validate(
+    work_database: Path, dump_ids: list[str], *, run_id: str, data_docs_dir: Path | None
+) -> ValidationReport:
+    """`validate_dumps` over the working database, in the prestarted worker when there is
+    one, else here. The caller must hold no connection to the working database."""
+    worker = _take()
+    if worker is None:
+        from ..landing.land import connect, streaming_memory
+
+        with connect(work_database) as con, streaming_memory(con):
+            return validate_dumps(con, dump_ids, run_id=run_id, data_docs_dir=data_docs_dir)
+    with tempfile.TemporaryDirectory(prefix="validation_") as folder:
+        result = Path(folder) / "report.pickle"
+        request = Request(
+            str(work_database),
+            list(dump_ids),
+            run_id,
+            None if data_docs_dir is None else str(data_docs_dir),
+            str(result),
+        )
+        try:
+            pickle.dump(request, worker.stdin)
+            worker.stdin.close()
+        except BrokenPipeError:
+            pass  # it died meanwhile: its exit code says so below
+        code = worker.wait()
+        if not result.exists():
+            raise ValidationWorkerError(
+                f"the Great Expectations process exited with code {code} without a report"
+            )
+        outcome = pickle.loads(result.read_bytes())
+    if isinstance(outcome, str):
+        raise ValidationWorkerError(f"validation failed in its process:\n{outcome}")
+    return outcome
+
+
+def main() -> int:
+    # The import this process exists for, before waiting for a request.
+    import great_expectations  # noqa: F401
+
+    from ..landing.land import connect, streaming_memory
+
+    try:
+        request: Request = pickle.load(sys.stdin.buffer)
+    except EOFError:
+        return 0  # the run ended without needing a validation
+    docs = None if request.data_docs_dir is None else Path(request.data_docs_dir)
+    try:
+        with connect(Path(request.work_database)) as con, streaming_memory(con):
+            outcome: ValidationReport | str = validate_dumps(
+                con, request.dump_ids, run_id=request.run_id, data_docs_dir=docs
+            )
+    except Exception:
+        outcome = traceback.format_exc()
+    Path(request.result_path).write_bytes(pickle.dumps(outcome))
+    return 0 if isinstance(outcome, ValidationReport) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
