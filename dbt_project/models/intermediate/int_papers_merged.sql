@@ -3,6 +3,11 @@
 -- lacks; upvotes and github_stars are thus the latest observed values.
 -- arg_min by appearance_rank (unique per paper) picks the same value as first(... order by
 -- appearance_rank) without sorting each paper's appearances.
+-- Window aggregates over each paper's appearances, not GROUP BY: GROUP BY's aggregate states
+-- do not spill, and holding every paper's abstract they ran out of 1GB at 10,000 dumps; a
+-- window's rows do spill. The abstract is not aggregated at all (a windowed arg_min of it ran
+-- out too): the row kept per paper is the appearance with the winning abstract, or its first
+-- appearance when none has one.
 with
 
 appearances as (
@@ -21,19 +26,23 @@ merged as (
 
     select
         paper_id,
-        arg_min(title, appearance_rank) filter (where title is not null) as title,
-        arg_min(abstract, appearance_rank) filter (where abstract is not null) as abstract,
-        arg_min(authors_count, appearance_rank) filter (where authors_count is not null) as authors_count,
-        arg_min(published_on, appearance_rank) filter (where published_on is not null) as published_on,
-        arg_min(comments_count, appearance_rank) filter (where comments_count is not null) as comments_count,
-        arg_min(arxiv_id, appearance_rank) filter (where arxiv_id is not null) as arxiv_id,
-        arg_min(upvotes, appearance_rank) filter (where upvotes is not null) as upvotes,
-        arg_min(github_stars, appearance_rank) filter (where github_stars is not null) as github_stars,
-        min(captured_on) as first_captured_on,
-        max(captured_on) as last_captured_on,
-        count(distinct dump_id) as appearances,
+        arg_min(title, appearance_rank) filter (where title is not null) over paper as title,
+        abstract,
+        arg_min(authors_count, appearance_rank) filter (where authors_count is not null) over paper as authors_count,
+        arg_min(published_on, appearance_rank) filter (where published_on is not null) over paper as published_on,
+        arg_min(comments_count, appearance_rank) filter (where comments_count is not null) over paper as comments_count,
+        arg_min(arxiv_id, appearance_rank) filter (where arxiv_id is not null) over paper as arxiv_id,
+        arg_min(upvotes, appearance_rank) filter (where upvotes is not null) over paper as upvotes,
+        arg_min(github_stars, appearance_rank) filter (where github_stars is not null) over paper as github_stars,
+        min(captured_on) over paper as first_captured_on,
+        max(captured_on) over paper as last_captured_on,
+        count(distinct dump_id) over paper as appearances,
     from appearances
-    group by paper_id
+    window paper as (partition by paper_id)
+    qualify appearance_rank = coalesce(
+        min(appearance_rank) filter (where abstract is not null) over paper,
+        min(appearance_rank) over paper
+    )
 
 ),
 
