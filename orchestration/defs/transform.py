@@ -4,8 +4,10 @@ The dbt sources carry `meta.dagster.asset_key` (raw/<table>), so lineage runs fr
 assets that land the raw tables into the models that read them.
 """
 
+import hashlib
 import os
 import shutil
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -86,10 +88,13 @@ def dbt_models(
         return
     # Unit tests check the SQL's logic, not the data: `make test` runs them, runs don't.
     args = ["build", "--exclude-resource-type", "unit_test"]
+    project_target = Path(dbt_project.project_dir) / dbt_project.target_path
+    run_target = project_target / f"dbt_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    seed_partial_parse(project_target, warehouse.work_path(), run_target)
     with warehouse.dbt_env():  # the dbt process starts inside cli()
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(args, context=context, target_path=run_target)
     yield from invocation.stream()
-    keep_partial_parse(invocation.target_path, dbt_project.project_dir / dbt_project.target_path)
+    keep_partial_parse(invocation.target_path, project_target, warehouse.work_path())
 
 
 def marts_up_to_date(warehouse: WarehouseResource) -> bool:
@@ -101,15 +106,38 @@ def marts_up_to_date(warehouse: WarehouseResource) -> bool:
         return published_fingerprint(con) == current
 
 
-def keep_partial_parse(run_target: Path, project_target: Path) -> None:
-    """Hand this run's parse state back to the project's target folder.
+def parse_state_path(project_target: Path, work_database: Path) -> Path:
+    """dbt's partial-parse state for one working database. dbt parses the whole project again
+    (~3 s) when the profile, which names the database, differs from the state's; with one
+    state per database, a run after another warehouse's (the tests', a benchmark's) stays
+    partial."""
+    key = hashlib.sha256(str(work_database).encode("utf-8")).hexdigest()[:16]
+    return project_target / "partial_parse" / f"{key}.msgpack"
 
-    dagster-dbt gives each run a target folder of its own, seeded with the project's
-    partial_parse.msgpack; dbt re-parses everything when the profile (the warehouse path)
-    differs from that file's, so keeping the latest one makes the next run's parse partial.
+
+def seed_partial_parse(project_target: Path, work_database: Path, run_target: Path) -> None:
+    """Give the run's target folder this database's parse state, when there is one. Without
+    it, dagster-dbt copies the project's latest (target/partial_parse.msgpack)."""
+    state = parse_state_path(project_target, work_database)
+    if state.exists():
+        run_target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state, run_target / "partial_parse.msgpack")
+
+
+def keep_partial_parse(run_target: Path, project_target: Path, work_database: Path) -> None:
+    """Hand this run's parse state back: as this database's, and as the project's latest.
+
+    dagster-dbt gives each run a target folder of its own; `seed_partial_parse` (or
+    dagster-dbt, from the project's latest) puts a parse state in it, and dbt rewrites it
+    there.
     """
     state = run_target / "partial_parse.msgpack"
     if state.exists():
-        tmp = project_target / "partial_parse.msgpack.tmp"
-        shutil.copyfile(state, tmp)
-        os.replace(tmp, project_target / "partial_parse.msgpack")
+        for destination in (
+            parse_state_path(project_target, work_database),
+            project_target / "partial_parse.msgpack",
+        ):
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            tmp = destination.with_name(f"{destination.name}.{uuid.uuid4().hex[:8]}.tmp")
+            shutil.copyfile(state, tmp)
+            os.replace(tmp, destination)
