@@ -28,11 +28,10 @@ from .validation import ValidationReport, validate_dumps
 
 @dataclass(frozen=True)
 class Request:
-    work_database: str
+    work_database: Path
     dump_ids: list[str]
     run_id: str
-    data_docs_dir: str | None
-    result_path: str
+    data_docs_dir: Path | None
 
 
 class ValidationWorkerError(RuntimeError):
@@ -50,7 +49,6 @@ def prestart() -> None:
             [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,  # stdout is the run's summary; errors go to stderr
-            env=os.environ.copy(),
         )
         atexit.register(_stop, _worker)
 
@@ -75,23 +73,14 @@ def validate(
 ) -> ValidationReport:
     """`validate_dumps` over the working database, in the prestarted worker when there is
     one, else here. The caller must hold no connection to the working database."""
+    request = Request(work_database, list(dump_ids), run_id, data_docs_dir)
     worker = _take()
     if worker is None:
-        from ..landing.land import connect, streaming_memory
-
-        with connect(work_database) as con, streaming_memory(con):
-            return validate_dumps(con, dump_ids, run_id=run_id, data_docs_dir=data_docs_dir)
+        return _validate_here(request)
     with tempfile.TemporaryDirectory(prefix="validation_") as folder:
         result = Path(folder) / "report.pickle"
-        request = Request(
-            str(work_database),
-            list(dump_ids),
-            run_id,
-            None if data_docs_dir is None else str(data_docs_dir),
-            str(result),
-        )
         try:
-            pickle.dump(request, worker.stdin)
+            pickle.dump((request, result), worker.stdin)
             worker.stdin.close()
         except BrokenPipeError:
             pass  # it died meanwhile: its exit code says so below
@@ -106,25 +95,31 @@ def validate(
     return outcome
 
 
-def main() -> int:
-    # The import this process exists for, before waiting for a request.
-    import great_expectations  # noqa: F401
-
+def _validate_here(request: Request) -> ValidationReport:
+    # Imported here, not at the top: run.py imports this module before anything heavy.
     from ..landing.land import connect, streaming_memory
 
+    with connect(request.work_database) as con, streaming_memory(con):
+        return validate_dumps(
+            con, request.dump_ids, run_id=request.run_id, data_docs_dir=request.data_docs_dir
+        )
+
+
+def main() -> int:
+    # The imports this process exists for, before waiting for a request.
+    import great_expectations  # noqa: F401
+
+    from ..landing import land  # noqa: F401 - DuckDB and Polars, for _validate_here
+
     try:
-        request: Request = pickle.load(sys.stdin.buffer)
+        request, result = pickle.load(sys.stdin.buffer)
     except EOFError:
         return 0  # the run ended without needing a validation
-    docs = None if request.data_docs_dir is None else Path(request.data_docs_dir)
     try:
-        with connect(Path(request.work_database)) as con, streaming_memory(con):
-            outcome: ValidationReport | str = validate_dumps(
-                con, request.dump_ids, run_id=request.run_id, data_docs_dir=docs
-            )
+        outcome: ValidationReport | str = _validate_here(request)
     except Exception:
         outcome = traceback.format_exc()
-    Path(request.result_path).write_bytes(pickle.dumps(outcome))
+    result.write_bytes(pickle.dumps(outcome))
     return 0 if isinstance(outcome, ValidationReport) else 1
 
 
