@@ -1,4 +1,4 @@
-"""Topic matching (the int_paper_topics_matched Python model): the former dbt unit test's cases,
+"""Topic matching (the int_changed_paper_topics Python model): the former dbt unit test's cases,
 and agreement with DuckDB's regexp_matches(text, pattern, 'i'), which the model used to run:
 the taxonomy's patterns are RE2, translated for Polars' Rust regex."""
 

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from .. import settings
-from ..landing.build_state import marts_fingerprint, record_published
+from ..landing import build_state
 from ..landing.publish import publish_snapshot
 from .partitions import WRITER_POOL
 from .quality import STILL_FAILING
@@ -32,10 +32,11 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
                 f"not publishing: the latest validation of {len(failing)} dumps failed "
                 f"({', '.join(failing[:10])}); fix or remove them and run again"
             )
-        result = publish_snapshot(
-            con, warehouse.database_path(), warehouse.database_path().parent / "parquet"
+        published = warehouse.database_path()
+        result = publish_snapshot(con, published, published.parent / "parquet")
+        build_state.record_published(
+            con, build_state.marts_fingerprint(con, settings.DBT_PROJECT_DIR), published
         )
-        record_published(con, marts_fingerprint(con, settings.DBT_PROJECT_DIR))
     context.add_output_metadata(
         {
             "path": str(result.path),

@@ -16,7 +16,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from .. import settings
-from ..landing.build_state import marts_fingerprint, published_fingerprint
+from ..landing import build_state
 from .partitions import WRITER_POOL
 from .resources import WarehouseResource, dbt_executable
 
@@ -81,13 +81,30 @@ class PapersDbtTranslator(DagsterDbtTranslator):
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
-    """Build and test the dbt models (dbt build), streaming each model and test as it ends."""
+    """Build and test the dbt models (dbt build), streaming each model and test as it ends.
+
+    Incremental after a completed build of the same project: only the papers that new,
+    changed or removed dumps touch are rebuilt (macros/incremental_papers.sql)."""
     if marts_up_to_date(warehouse):
         # Yielding nothing skips the models, and with them publishing: both are current.
         context.log.info("marts are up to date: nothing landed and no dbt file changed")
         return
+    project = build_state.project_fingerprint(settings.DBT_PROJECT_DIR)
+    # A selection of models (from the UI) is built in full and leaves the build unfinished,
+    # so the next whole build is full too: the models left out did not take the changes.
+    whole = context.selected_asset_keys == set(context.assets_def.keys)
+    with warehouse.connect() as con:
+        incremental = whole and build_state.dbt_build_is_incremental(con, project)
+        build_state.record_dbt_started(con, project, incremental)
+    context.log.info(
+        "incremental build: only the papers of new, changed or removed dumps"
+        if incremental
+        else "full build (first build, changed dbt project or interrupted build)"
+    )
     # Unit tests check the SQL's logic, not the data: `make test` runs them, runs don't.
     args = ["build", "--exclude-resource-type", "unit_test"]
+    if not incremental:
+        args.append("--full-refresh")
     project_target = Path(dbt_project.project_dir) / dbt_project.target_path
     run_target = project_target / f"dbt_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     seed_partial_parse(project_target, warehouse.work_path(), run_target)
@@ -95,6 +112,12 @@ def dbt_models(
         invocation = dbt.cli(args, context=context, target_path=run_target)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path, project_target, warehouse.work_path())
+    if not whole:
+        return
+    with warehouse.connect() as con:
+        changed = build_state.record_dbt_built(con, incremental)
+    if changed is not None:
+        context.log.info(f"incremental build: {changed} papers rebuilt")
 
 
 def marts_up_to_date(warehouse: WarehouseResource) -> bool:
@@ -102,8 +125,8 @@ def marts_up_to_date(warehouse: WarehouseResource) -> bool:
     if not (warehouse.database_path().exists() and warehouse.work_path().exists()):
         return False
     with warehouse.connect() as con:
-        current = marts_fingerprint(con, settings.DBT_PROJECT_DIR)
-        return published_fingerprint(con) == current
+        current = build_state.marts_fingerprint(con, settings.DBT_PROJECT_DIR)
+        return build_state.published_fingerprint(con) == current
 
 
 def parse_state_path(project_target: Path, work_database: Path) -> Path:

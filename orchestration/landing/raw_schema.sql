@@ -103,3 +103,27 @@ create table if not exists raw.build_state (
     fingerprint  varchar not null,
     published_at timestamp not null
 );
+
+-- What dbt last built the marts from, so that the next build recomputes only the papers that
+-- new, changed or removed dumps touch (see landing/build_state.py and the model
+-- intermediate.int_dump_changes). Written by the pipeline after each successful dbt build.
+create table if not exists raw.built_dumps (
+    dump_id        varchar primary key,
+    sha256         varchar not null,
+    parser_version varchar not null,
+    loaded_at      timestamp not null
+);
+
+-- One row: the state of the last dbt build and of publishing.
+create table if not exists raw.dbt_state (
+    project_fingerprint varchar not null, -- dbt files and model code the build ran with
+    build_status        varchar not null, -- 'building' (started, not finished) | 'built'
+    publish_full        boolean not null, -- the next publish must copy everything
+    published_file      varchar           -- size:mtime_ns:inode of the file published last
+);
+
+-- Papers (canonical ids, before and after) whose mart rows changed since the last publish:
+-- publishing copies only their rows into the snapshot.
+create table if not exists raw.unpublished_papers (
+    paper_id varchar not null
+);

@@ -1,4 +1,4 @@
-"""Match papers against the topic taxonomy: the int_paper_topics_matched dbt model.
+"""Match papers against the topic taxonomy: the int_changed_paper_topics dbt model.
 
 A topic matches a paper when its pattern, a case-insensitive regular expression, matches the
 title or the abstract; matched_on is 'title' when the title matches, else 'abstract'. Null

@@ -4,11 +4,20 @@
 -- The ranking sorts only the keys; the wide columns (abstracts, author lists) join back by
 -- (dump_id, position) afterwards instead of being carried through the sort: 10,000 dumps under
 -- a 512MB memory limit took 14 s the other way, 7.5 s this way.
+-- Incremental: the appearances of the changed papers are ranked again, the others kept.
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_rows('paper_id') }}",
+) }}
+-- depends_on: {{ ref('int_changed_papers') }}
+-- depends_on: {{ ref('int_changed_title_ids') }}
 with
 
 entries as (
 
     select * from {{ ref('stg_raw__entries') }}
+    where {{ changed_only('paper_id', 'int_changed_title_ids', 'title_paper_id') }}
 
 ),
 
@@ -20,6 +29,7 @@ entry_keys as (
         paper_id,
         captured_on,
     from {{ ref('stg_raw__entries') }}
+    where {{ changed_only('paper_id', 'int_changed_title_ids', 'title_paper_id') }}
 
 ),
 
@@ -29,6 +39,7 @@ identities as (
         title_paper_id,
         paper_id,
     from {{ ref('int_paper_identities_resolved') }}
+    where {{ changed_only('title_paper_id', 'int_changed_title_ids', 'title_paper_id') }}
 
 ),
 

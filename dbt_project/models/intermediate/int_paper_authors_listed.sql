@@ -1,6 +1,13 @@
 -- The authors of each paper (canonical id), one row per name: the names of the paper's
 -- best-ranked appearance (latest capture first) that names any author, trimmed, in the
 -- source's order. Blank names are dropped; position is 1-based and contiguous.
+-- Incremental: the changed papers' rows are listed again, the others kept.
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_rows('paper_id') }}",
+) }}
+-- depends_on: {{ ref('int_changed_papers') }}
 with
 
 appearances as (
@@ -11,6 +18,7 @@ appearances as (
         appearance_rank,
     from {{ ref('int_paper_appearances_ranked') }}
     where len(author_names) > 0
+        and {{ changed_only('paper_id') }}
 
 ),
 

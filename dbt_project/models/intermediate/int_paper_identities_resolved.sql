@@ -3,6 +3,14 @@
 -- two arXiv ids joins both groups). A group's canonical id is the title-based id of its earliest
 -- appearance: captured_on asc (undated dumps last), then dump_id, then position. An id never
 -- seen with an arXiv id maps to itself.
+-- Incremental: only the changed title ids (int_changed_title_ids, a set closed under these
+-- links) are resolved again; the others keep their rows.
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_rows('title_paper_id', 'int_changed_title_ids', 'title_paper_id') }}",
+) }}
+-- depends_on: {{ ref('int_changed_title_ids') }}
 with recursive
 
 entries as (
@@ -14,6 +22,7 @@ entries as (
         arxiv_id,
         captured_on,
     from {{ ref('stg_raw__entries') }}
+    where {{ changed_only('paper_id', 'int_changed_title_ids', 'title_paper_id') }}
 
 ),
 

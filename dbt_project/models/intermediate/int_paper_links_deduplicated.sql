@@ -3,6 +3,13 @@
 -- the spelling (and its host/owner/name/kind) of the latest-captured appearance wins, then the
 -- earliest link in that entry, then the URL itself. link_source says where the URL was found
 -- over all appearances: 'abstract', 'page' or 'abstract_and_page'.
+-- Incremental: the changed papers' links are deduplicated again, the others kept.
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_rows('paper_id') }}",
+) }}
+-- depends_on: {{ ref('int_changed_papers') }}
 with
 
 links as (
@@ -19,6 +26,7 @@ appearances as (
         paper_id,
         appearance_rank,
     from {{ ref('int_paper_appearances_ranked') }}
+    where {{ changed_only('paper_id') }}
 
 ),
 

@@ -8,17 +8,26 @@
 -- window's rows do spill. The abstract is not aggregated at all (a windowed arg_min of it ran
 -- out too): the row kept per paper is the appearance with the winning abstract, or its first
 -- appearance when none has one.
+-- Incremental: the changed papers are merged again, the others kept.
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_rows('paper_id') }}",
+) }}
+-- depends_on: {{ ref('int_changed_papers') }}
 with
 
 appearances as (
 
     select * from {{ ref('int_paper_appearances_ranked') }}
+    where {{ changed_only('paper_id') }}
 
 ),
 
 links as (
 
     select * from {{ ref('int_paper_links_deduplicated') }}
+    where {{ changed_only('paper_id') }}
 
 ),
 

@@ -1,10 +1,18 @@
 -- Title-based paper ids that resolve to another paper's id, so ids published earlier (or
 -- computed from a title) keep resolving after papers are merged by arXiv id.
+-- Incremental: the changed papers' aliases are replaced, the others kept.
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_rows('paper_id') }}",
+) }}
+-- depends_on: {{ ref('int_changed_papers') }}
 with
 
 identities as (
 
     select * from {{ ref('int_paper_identities_resolved') }}
+    where {{ changed_only('paper_id') }}
 
 ),
 

@@ -1,8 +1,16 @@
+-- Incremental: the changed papers' rows are replaced, the others kept.
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_rows('paper_id') }}",
+) }}
+-- depends_on: {{ ref('int_changed_papers') }}
 with
 
 paper_authors as (
 
     select * from {{ ref('int_paper_authors_listed') }}
+    where {{ changed_only('paper_id') }}
 
 ),
 

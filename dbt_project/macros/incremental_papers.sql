@@ -1,0 +1,46 @@
+{#
+    Incremental builds rebuild only the papers that new, changed or removed dumps touch
+    (int_dump_changes -> int_changed_title_ids -> int_changed_papers). A per-paper model is
+    `materialized='incremental'` with `pre_hook="{{ delete_changed_rows('paper_id') }}"`,
+    keeps its other rows, and selects only the changed papers' rows (`where {{ changed_only('paper_id') }}`).
+    The pipeline runs `dbt build --full-refresh` after a change to the project or an
+    interrupted build (landing/build_state.py); run it that way by hand too.
+#}
+
+{# Delete this model's rows of the changed papers (or title ids), before their new rows are
+   inserted. Nothing on a full build. #}
+{% macro delete_changed_rows(column, changes='int_changed_papers', changes_column='paper_id') -%}
+    {%- if building_incrementally() -%}
+        delete from {{ this }}
+        where {{ column }} in (select {{ changes_column }} from {{ ref(changes) }})
+    {%- endif -%}
+{%- endmacro %}
+
+{# A predicate: `<column> in (the changed papers)` on an incremental build, `true` on a full
+   one. #}
+{% macro changed_only(column, changes='int_changed_papers', changes_column='paper_id') -%}
+    {%- if building_incrementally() -%}
+        {{ column }} in (select {{ changes_column }} from {{ ref(changes) }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{# The table a model built last time, read before this build replaces it; none on a first
+   build. The changes models read the previous identities and appearances this way, not by
+   ref(), because they run before those are rebuilt. #}
+{% macro previous_build_of(model_name) -%}
+    {%- set schema = generate_schema_name('intermediate', none) -%}
+    {{- return(adapter.get_relation(database=target.database, schema=schema, identifier=model_name)) -}}
+{%- endmacro %}
+
+{# What the marts were last built from, recorded by the pipeline after each completed build:
+   bookkeeping in the raw schema, not a source of data. #}
+{% macro built_dumps_relation() -%}
+    {{- return(adapter.get_relation(database=target.database, schema='raw', identifier='built_dumps')) -}}
+{%- endmacro %}
+
+{# is_incremental(), and false in unit tests (no `this` there): they test a full build. #}
+{% macro building_incrementally() -%}
+    {{- return(this is not none and is_incremental()) -}}
+{%- endmacro %}
