@@ -83,6 +83,16 @@ def parsed_count(build: run.Build) -> int:
     raise AssertionError("parsed_dumps was not materialized")
 
 
+def published_incrementally(build: run.Build) -> bool:
+    """Whether publishing updated the last snapshot (only the changed papers' rows)."""
+    for event in build.result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            materialization = event.event_specific_data.materialization
+            if materialization.asset_key.to_user_string() == "published_warehouse":
+                return materialization.metadata["incremental"].value
+    raise AssertionError("published_warehouse was not materialized")
+
+
 def dump_partitions(build) -> list[str]:
     """The dumps (partitions of dump_files) the run covered."""
     return sorted(
@@ -125,6 +135,8 @@ def test_new_dump_alone_and_reader_never_sees_a_partial_state(build_env, tmp_pat
     assert second.result.success and parsed_count(second) == 1
     assert dump_partitions(second) == ["007_new.txt"]
     assert materialized(second, "marts/papers") and materialized(second, "published_warehouse")
+    # The first build and publish were full; this one is incremental.
+    assert not published_incrementally(first) and published_incrementally(second)
     reader_log = json.loads(out.read_text())
     assert reader_log["errors"] == [] and reader_log["rounds"] > 10
     # One new paper, one recurring: 247 -> 248 papers, 302 -> 304 appearances. The reader

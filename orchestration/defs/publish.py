@@ -33,7 +33,9 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
                 f"({', '.join(failing[:10])}); fix or remove them and run again"
             )
         published = warehouse.database_path()
-        result = publish_snapshot(con, published, published.parent / "parquet")
+        # After incremental builds: only the changed papers' rows are copied.
+        changed = build_state.publish_changes(con, published)
+        result = publish_snapshot(con, published, published.parent / "parquet", changed)
         build_state.record_published(
             con, build_state.marts_fingerprint(con, settings.DBT_PROJECT_DIR), published
         )
@@ -43,5 +45,6 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "parquet": str(result.parquet_dir),
             "tables": {name: rows for name, rows in result.tables.items()},
             "dagster/row_count": result.tables.get("marts.papers", 0),
+            "incremental": result.incremental,
         }
     )
