@@ -99,7 +99,7 @@ def dbt_models(
     context.log.info(
         "incremental build: only the papers of new, changed or removed dumps"
         if incremental
-        else "full build (first build, changed dbt project or interrupted build)"
+        else "full build (first build, changed dbt project, interrupted build or a selection)"
     )
     # Unit tests check the SQL's logic, not the data: `make test` runs them, runs don't.
     args = ["build", "--exclude-resource-type", "unit_test"]
