@@ -1,4 +1,5 @@
-"""The build state: what decides that dbt and publishing have nothing to do, and whether\nthey build and copy everything or only the changed papers."""
+"""The build state: what decides that dbt and publishing have nothing to do, and whether
+they build and copy everything or only the changed papers."""
 
 from orchestration.landing import build_state
 from orchestration.landing.land import connect, ensure_raw_schema

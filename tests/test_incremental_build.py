@@ -251,3 +251,17 @@ def test_incremental_builds_match_full_builds(tmp_path):
     total = len(set(papers(wh.path).values()))
     assert [incremental for _, incremental, _ in steps] == [False] + [True] * (len(steps) - 1)
     assert all(0 < changed < total for _, _, changed in steps[1:]), steps
+
+    # The data tests of an incremental build read the changed papers' rows only, and catch a
+    # fault there.
+    assert dbt("test", "--select", "papers", work_db=wh.path).returncode == 0
+    with connect(wh.path) as con:
+        duplicated = con.execute(
+            "insert into marts.papers select * from marts.papers where paper_id in"
+            f" (select paper_id from {build_state.CHANGED_PAPERS}) limit 1"
+        ).fetchone()[0]
+    assert duplicated == 1
+    tested = dbt("test", "--select", "papers", work_db=wh.path)
+    assert tested.returncode == 1 and "FAIL 1 unique_papers_paper_id" in tested.stdout
+    compiled = next((wh.path.parent / "target").rglob("unique_papers_paper_id.sql")).read_text()
+    assert "int_changed_papers" in compiled

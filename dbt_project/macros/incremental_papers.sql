@@ -47,19 +47,27 @@
 
 {#
     dbt's hook for a data test's `where` (get_where_subquery): on an incremental build, the
-    generic tests of an incremental model check the changed papers' rows only. The other rows
-    are those the last build tested, and their keys (all of which include paper_id) cannot
-    collide with the changed papers'. Singular tests (tests/*.sql) still read every row.
+    generic tests of an incremental model check the changed rows only: the papers of
+    int_changed_papers, or for a model built before it (the identities) the title ids of
+    int_changed_title_ids, whichever the model itself reads. The other rows are those the last
+    build tested, and their keys (all of which include the paper or title id) cannot collide
+    with the changed ones. Singular tests (tests/*.sql) still read every row.
 #}
 {% macro default__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- if not where and not flags.FULL_REFRESH and is_incremental_model(relation) -%}
+    {%- set model = incremental_model_of(relation) if not flags.FULL_REFRESH else none -%}
+    {%- if not where and model is not none -%}
+        {%- if 'model.' ~ model.package_name ~ '.int_changed_papers' in model.depends_on.nodes -%}
+            {%- set column, changes = 'paper_id', 'int_changed_papers' -%}
+        {%- else -%}
+            {%- set column, changes = 'title_paper_id', 'int_changed_title_ids' -%}
+        {%- endif -%}
         {%- set changed = api.Relation.create(
             database=relation.database,
             schema=generate_schema_name('intermediate', none),
-            identifier='int_changed_papers',
+            identifier=changes,
         ) -%}
-        {%- set where = 'paper_id in (select paper_id from ' ~ changed ~ ')' -%}
+        {%- set where = column ~ ' in (select ' ~ column ~ ' from ' ~ changed ~ ')' -%}
     {%- endif -%}
     {%- if where -%}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
@@ -67,16 +75,17 @@
     {%- do return(relation) -%}
 {%- endmacro %}
 
-{% macro is_incremental_model(relation) -%}
-    {%- set found = namespace(incremental=false) -%}
+{# The incremental model (graph node) whose table `relation` is; none for anything else. #}
+{% macro incremental_model_of(relation) -%}
+    {%- set found = namespace(node=none) -%}
     {%- if execute -%}
         {%- for node in graph.nodes.values() -%}
             {%- if node.resource_type == 'model' and node.alias == relation.identifier
                 and node.schema == relation.schema
                 and node.config.materialized == 'incremental' -%}
-                {%- set found.incremental = true -%}
+                {%- set found.node = node -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {{- return(found.incremental) -}}
+    {{- return(found.node) -}}
 {%- endmacro %}
