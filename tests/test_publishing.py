@@ -74,23 +74,23 @@ def materialized(build: run.Build, key: str) -> bool:
     )
 
 
-def parsed_count(build: run.Build) -> int:
+def metadata_value(build: run.Build, key: str, name: str):
+    """The value of metadata `name` in the run's materialization of asset `key`."""
     for event in build.result.all_events:
         if event.event_type_value == "ASSET_MATERIALIZATION":
             materialization = event.event_specific_data.materialization
-            if materialization.asset_key.to_user_string() == "parsed_dumps":
-                return materialization.metadata["dumps"].value
-    raise AssertionError("parsed_dumps was not materialized")
+            if materialization.asset_key.to_user_string() == key:
+                return materialization.metadata[name].value
+    raise AssertionError(f"{key} was not materialized")
+
+
+def parsed_count(build: run.Build) -> int:
+    return metadata_value(build, "parsed_dumps", "dumps")
 
 
 def published_incrementally(build: run.Build) -> bool:
     """Whether publishing updated the last snapshot (only the changed papers' rows)."""
-    for event in build.result.all_events:
-        if event.event_type_value == "ASSET_MATERIALIZATION":
-            materialization = event.event_specific_data.materialization
-            if materialization.asset_key.to_user_string() == "published_warehouse":
-                return materialization.metadata["incremental"].value
-    raise AssertionError("published_warehouse was not materialized")
+    return metadata_value(build, "published_warehouse", "incremental")
 
 
 def dump_partitions(build) -> list[str]:
