@@ -54,6 +54,25 @@ def test_listing_skips_sidecars_and_hidden_files(tmp_path):
     assert dump.sha256 == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
 
 
+def test_listing_skips_hidden_folders_and_links_to_folders(tmp_path):
+    dumps = tmp_path / "dumps"
+    (dumps / ".cache" / "deep").mkdir(parents=True)
+    (dumps / ".cache" / "deep" / "c.txt").write_text("hidden by its folder")
+    (dumps / "2026" / "06").mkdir(parents=True)
+    (dumps / "2026" / "06" / "d.txt").write_text("z")
+    (dumps / "2026" / "06" / "d.txt.meta.json").write_text("{}")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "e.txt").write_text("e")
+    (dumps / "linked_folder").symlink_to(elsewhere, target_is_directory=True)
+    (dumps / "linked_file.txt").symlink_to(elsewhere / "e.txt")
+    (dumps / "broken_link.txt").symlink_to(tmp_path / "missing.txt")
+    assert [p.relative_to(dumps).as_posix() for p in list_dump_paths(dumps)] == [
+        "2026/06/d.txt",
+        "linked_file.txt",
+    ]
+
+
 def test_broken_sidecar_is_reported_not_fatal(tmp_path):
     (tmp_path / "a.txt").write_text("x")
     (tmp_path / "a.txt.meta.json").write_text("{not json")
