@@ -11,8 +11,7 @@
    inserted. Nothing on a full build. #}
 {% macro delete_changed_rows(column, changes='int_changed_papers', changes_column='paper_id') -%}
     {%- if building_incrementally() -%}
-        delete from {{ this }}
-        where {{ column }} in (select {{ changes_column }} from {{ ref(changes) }})
+        delete from {{ this }} where {{ changed_only(column, changes, changes_column) }}
     {%- endif -%}
 {%- endmacro %}
 
