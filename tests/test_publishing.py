@@ -179,9 +179,9 @@ def test_a_failed_run_publishes_nothing(build_env):
 
 
 def test_the_make_run_command_builds_the_seeds(build_env, tmp_path):
-    """`python -m orchestration.run`, as `make run` calls it (with the validation process it
-    starts first): it writes a missing dagster.yaml, builds and validates the seeds, and
-    leaves no validation process behind."""
+    """`python -m orchestration.run`, as `make run` calls it (with the validation process and
+    the dbt server it starts first): it writes a missing dagster.yaml, builds and validates
+    the seeds, and leaves neither process behind."""
     dumps, published = build_env
     (tmp_path / "dagster_home" / "dagster.yaml").unlink()  # the command writes it when missing
     done = subprocess.run(
@@ -197,7 +197,6 @@ def test_the_make_run_command_builds_the_seeds(build_env, tmp_path):
     assert (tmp_path / "dagster_home" / "dagster.yaml").exists()
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from marts.papers").fetchone()[0] == 247
-    leftovers = subprocess.run(
-        ["pgrep", "-f", "orchestration.quality.validation_worker"], capture_output=True
-    )
-    assert leftovers.stdout == b""
+    for worker in ("orchestration.quality.validation_worker", "orchestration.transform.dbt_server"):
+        leftovers = subprocess.run(["pgrep", "-f", worker], capture_output=True)
+        assert leftovers.stdout == b"", worker

@@ -2,7 +2,6 @@
 
 import importlib.metadata
 import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -16,6 +15,7 @@ from packaging import version
 
 from .. import settings
 from ..landing.land import connect
+from ..transform.dbt_server import dbt_executable
 
 T = TypeVar("T")
 
@@ -83,11 +83,6 @@ class WarehouseResource(dg.ConfigurableResource):
                 os.environ.pop("PAPERS_WORK_DATABASE", None)
             else:
                 os.environ["PAPERS_WORK_DATABASE"] = before
-
-
-def dbt_executable() -> str:
-    """The dbt of this environment, not whichever `dbt` is first on PATH."""
-    return str(Path(sys.executable).with_name("dbt"))
 
 
 class VenvDbtCliResource(DbtCliResource):

@@ -41,14 +41,18 @@ class ValidationWorkerError(RuntimeError):
 _worker: subprocess.Popen | None = None
 
 
-def prestart() -> None:
-    """Start the worker (once per process); it is stopped at exit if nothing used it."""
+def prestart(imported_fd: int | None = None) -> None:
+    """Start the worker (once per process); it is stopped at exit if nothing used it.
+    `imported_fd`: the write end of a pipe, which the worker closes once its imports are done
+    (dbt_server waits for it before importing dbt-core on the same core)."""
     global _worker
     if _worker is None:
+        fds = () if imported_fd is None else (imported_fd,)
         _worker = subprocess.Popen(
-            [sys.executable, "-m", __name__],
+            [sys.executable, "-m", __name__, *map(str, fds)],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,  # stdout is the run's summary; errors go to stderr
+            pass_fds=fds,
         )
         atexit.register(_stop, _worker)
 
@@ -110,6 +114,9 @@ def main() -> int:
     import great_expectations  # noqa: F401
 
     from ..landing import land  # noqa: F401 - DuckDB and Polars, for _validate_here
+
+    for fd in sys.argv[1:]:  # whoever waits for our imports
+        os.close(int(fd))
 
     try:
         request, result = pickle.load(sys.stdin.buffer)
