@@ -2,7 +2,8 @@
     Incremental builds rebuild only the papers that new, changed or removed dumps touch
     (int_dump_changes -> int_changed_title_ids -> int_changed_papers). A per-paper model is
     `materialized='incremental'` with `pre_hook="{{ delete_changed_rows('paper_id') }}"`,
-    keeps its other rows, and selects only the changed papers' rows (`where {{ changed_only('paper_id') }}`).
+    keeps its other rows, and selects only the changed papers' rows (`where {{ changed_only('paper_id') }}`,
+    or `from {{ changed_rows(ref(...)) }}` for an incremental model upstream).
     The pipeline runs `dbt build --full-refresh` after a change to the project or an
     interrupted build (landing/build_state.py); run it that way by hand too.
 #}
@@ -22,6 +23,20 @@
         {{ column }} in (select {{ changes_column }} from {{ ref(changes) }})
     {%- else -%}
         true
+    {%- endif -%}
+{%- endmacro %}
+
+{# The changed papers' rows of an incremental model upstream (`relation`), as a FROM item; the
+   whole relation on a full build. The rows are fetched by row id: this build inserted them
+   last, so they lie together at the end of the table and DuckDB's row-id range skips the
+   rest, whereas `where paper_id in (...)` reads the wide columns (abstracts) of every row
+   (at 10,000 dumps: 0.03 s instead of 0.9 for the papers mart). For a view, or rows not
+   written by this build, use changed_only. #}
+{% macro changed_rows(relation, column='paper_id', changes='int_changed_papers', changes_column='paper_id') -%}
+    {%- if building_incrementally() -%}
+        (select * from {{ relation }} where rowid in (select rowid from {{ relation }} where {{ changed_only(column, changes, changes_column) }}))
+    {%- else -%}
+        {{ relation }}
     {%- endif -%}
 {%- endmacro %}
 

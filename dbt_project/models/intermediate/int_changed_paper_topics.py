@@ -18,10 +18,17 @@ from orchestration.transform.topics import BATCH_ROWS, match_topics_reader
 def model(dbt, session):
     dbt.config(materialized="table")
     taxonomy = dbt.ref("topic_taxonomy").project("topic, pattern").pl()
-    changed = dbt.ref("int_changed_papers").set_alias("changed")
-    papers = (
-        dbt.ref("int_papers_merged")
-        .project("paper_id, title, abstract")
-        .join(changed, "paper_id", how="semi")
+    dbt.ref("int_changed_papers")  # dbt's lineage; the SQL below reads them by name
+    dbt.ref("int_papers_merged")
+    # The changed papers' rows fetched by row id, as the changed_rows macro does (this build
+    # inserted them last): a semi-join on paper_id reads every abstract of the table. A
+    # relation from dbt.ref() has no rowid, hence the tables by name (same schema as this).
+    merged, changed = (
+        f'"{dbt.this.database}"."{dbt.this.schema}"."{name}"'
+        for name in ("int_papers_merged", "int_changed_papers")
+    )
+    papers = session.sql(
+        f"select paper_id, title, abstract from {merged} where rowid in "
+        f"(select rowid from {merged} semi join {changed} using (paper_id))"
     )
     return match_topics_reader(papers.to_arrow_reader(BATCH_ROWS), taxonomy)

@@ -38,8 +38,7 @@ identities as (
     select
         title_paper_id,
         paper_id,
-    from {{ ref('int_paper_identities_resolved') }}
-    where {{ changed_only('title_paper_id', 'int_changed_title_ids', 'title_paper_id') }}
+    from {{ changed_rows(ref('int_paper_identities_resolved'), 'title_paper_id', 'int_changed_title_ids', 'title_paper_id') }}
 
 ),
 

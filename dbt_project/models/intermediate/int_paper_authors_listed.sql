@@ -16,9 +16,8 @@ appearances as (
         paper_id,
         author_names,
         appearance_rank,
-    from {{ ref('int_paper_appearances_ranked') }}
+    from {{ changed_rows(ref('int_paper_appearances_ranked')) }}
     where len(author_names) > 0
-        and {{ changed_only('paper_id') }}
 
 ),
 

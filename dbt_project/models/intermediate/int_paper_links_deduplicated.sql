@@ -25,8 +25,7 @@ appearances as (
         position,
         paper_id,
         appearance_rank,
-    from {{ ref('int_paper_appearances_ranked') }}
-    where {{ changed_only('paper_id') }}
+    from {{ changed_rows(ref('int_paper_appearances_ranked')) }}
 
 ),
 

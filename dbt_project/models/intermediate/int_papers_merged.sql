@@ -19,15 +19,13 @@ with
 
 appearances as (
 
-    select * from {{ ref('int_paper_appearances_ranked') }}
-    where {{ changed_only('paper_id') }}
+    select * from {{ changed_rows(ref('int_paper_appearances_ranked')) }}
 
 ),
 
 links as (
 
-    select * from {{ ref('int_paper_links_deduplicated') }}
-    where {{ changed_only('paper_id') }}
+    select * from {{ changed_rows(ref('int_paper_links_deduplicated')) }}
 
 ),
 

@@ -11,8 +11,7 @@ with
 
 identities as (
 
-    select * from {{ ref('int_paper_identities_resolved') }}
-    where {{ changed_only('paper_id') }}
+    select * from {{ changed_rows(ref('int_paper_identities_resolved')) }}
 
 ),
 

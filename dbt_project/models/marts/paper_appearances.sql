@@ -9,8 +9,7 @@ with
 
 appearances as (
 
-    select * from {{ ref('int_paper_appearances_ranked') }}
-    where {{ changed_only('paper_id') }}
+    select * from {{ changed_rows(ref('int_paper_appearances_ranked')) }}
 
 ),
 

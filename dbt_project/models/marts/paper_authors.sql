@@ -9,8 +9,7 @@ with
 
 paper_authors as (
 
-    select * from {{ ref('int_paper_authors_listed') }}
-    where {{ changed_only('paper_id') }}
+    select * from {{ changed_rows(ref('int_paper_authors_listed')) }}
 
 ),
 

@@ -9,8 +9,7 @@ with
 
 paper_topics as (
 
-    select * from {{ ref('int_paper_topics_matched') }}
-    where {{ changed_only('paper_id') }}
+    select * from {{ changed_rows(ref('int_paper_topics_matched')) }}
 
 ),
 

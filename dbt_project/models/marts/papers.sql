@@ -9,8 +9,7 @@ with
 
 papers as (
 
-    select * from {{ ref('int_papers_merged') }}
-    where {{ changed_only('paper_id') }}
+    select * from {{ changed_rows(ref('int_papers_merged')) }}
 
 ),
 

@@ -9,8 +9,7 @@ with
 
 links as (
 
-    select * from {{ ref('int_paper_links_deduplicated') }}
-    where {{ changed_only('paper_id') }}
+    select * from {{ changed_rows(ref('int_paper_links_deduplicated')) }}
 
 ),
 
