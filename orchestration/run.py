@@ -66,9 +66,9 @@ def load_definitions() -> dg.Definitions:
     return dg.load_from_defs_folder(path_within_project=settings.PROJECT_ROOT / "orchestration")
 
 
-def register_dumps(instance: dg.DagsterInstance) -> list[str]:
-    """Add every dump file of the folder as a partition; return their keys in partition order."""
-    present = files_by_dump_id(settings.dumps_dir())
+def register_dumps(instance: dg.DagsterInstance, present: dict[str, Path]) -> list[str]:
+    """Add every dump file of the folder (`present`: dump_id -> path) as a partition; return
+    their keys in partition order."""
     known = instance.get_dynamic_partitions(dumps_partitions.name)
     new = sorted(set(present) - set(known))
     if new:
@@ -76,7 +76,7 @@ def register_dumps(instance: dg.DagsterInstance) -> list[str]:
     return [key for key in known + new if key in present]
 
 
-def dumps_to_look_at(keys: list[str]) -> list[str]:
+def dumps_to_look_at(keys: list[str], present: dict[str, Path]) -> list[str]:
     """The partitions a run must cover: from the first to the last dump that is new or whose
     size or modification time differs from what the audit recorded (a stat per file; the run
     still compares SHA-256s, and skips unchanged dumps inside the range). With none, the
@@ -84,7 +84,6 @@ def dumps_to_look_at(keys: list[str]) -> list[str]:
     A run over every dump of a 10,000-dump folder would record 10,000 materializations for
     the one that was added."""
     folder = settings.dumps_dir()
-    present = files_by_dump_id(folder)
     landed = WarehouseResource().read_work(landed_file_stats)
     changed = set(maybe_changed(folder, {k: present[k] for k in keys}, landed, PARSER_VERSION))
     positions = [i for i, key in enumerate(keys) if key in changed]
@@ -112,11 +111,13 @@ def execute_build(
     if home:
         ensure_dagster_yaml(Path(home))
     instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
-    keys = register_dumps(instance)
+    # Listed once for both (0.5 s at 10,000 dumps); the run lists the folder again itself.
+    present = files_by_dump_id(settings.dumps_dir())
+    keys = register_dumps(instance, present)
     if not keys:
         raise SystemExit(f"no dump files in {settings.dumps_dir()}: nothing to build")
     if not (reload or capture_year_overrides):
-        keys = dumps_to_look_at(keys)
+        keys = dumps_to_look_at(keys, present)
     parse_config = {"capture_year_overrides": capture_year_overrides or {}, "reload": reload}
     result = job.execute_in_process(
         instance=instance,

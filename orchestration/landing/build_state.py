@@ -97,11 +97,16 @@ def record_dbt_built(con: duckdb.DuckDBPyConnection, incremental: bool) -> int |
     and the papers the next publish must copy. Returns how many papers an incremental build
     rebuilt (None after a full build)."""
     con.begin()
-    con.execute("delete from raw.built_dumps")
+    # raw.built_dumps made equal to the loaded dumps by replacing only the rows that differ:
+    # rewriting all 10,000 rows (and their key's index) took 0.7 s for one added dump.
+    columns = "dump_id, sha256, parser_version, loaded_at"
+    loaded = f"select {columns} from raw.dumps where status = 'loaded'"
+    built = f"select {columns} from raw.built_dumps"
     con.execute(
-        "insert into raw.built_dumps select dump_id, sha256, parser_version, loaded_at "
-        "from raw.dumps where status = 'loaded'"
+        f"delete from raw.built_dumps where dump_id in "
+        f"(select dump_id from ({built} except {loaded}))"
     )
+    con.execute(f"insert into raw.built_dumps {loaded} except {built}")
     changed = None
     if incremental:
         changed = con.execute(
