@@ -10,7 +10,9 @@ import pytest
 from orchestration.ingest.batch_files import BatchWriter, read_batch
 from orchestration.ingest.parse import ParsedBatch
 from orchestration.landing.land import (
+    DuplicateKeyError,
     connect,
+    ensure_raw_schema,
     land_batch,
     land_parts,
     raw_counts,
@@ -85,6 +87,86 @@ def test_an_older_warehouse_gains_the_new_columns(tmp_path, seed_batch):
         columns = {r[0] for r in con.execute("describe raw.entries").fetchall()}
         assert {"arxiv_id", "author_names", "upvotes", "github_stars"} <= columns
         assert con.execute("select count(arxiv_id) from raw.entries").fetchall() == [(13,)]
+
+
+def test_a_repeated_link_key_rolls_the_batch_back_and_says_where(con, seed_batch):
+    """The keys of raw.entries and raw.entry_links are checked by the landing, not declared
+    (raw_schema.sql): a batch that repeats one lands nothing, and the error names it."""
+    land_batch(con, seed_batch)
+    before = raw_counts(con)
+    # The first entry with several links: all of them get its first link's link_order.
+    links = seed_batch.links
+    several = (
+        links.group_by("dump_id", "position")
+        .len()
+        .filter(pl.col("len") > 1)
+        .sort("dump_id", "position")
+    )
+    dump_id, position, times = several.row(0)
+    link_order = links.filter(dump_id=dump_id, position=position)["link_order"].min()
+    repeated = links.with_columns(
+        link_order=pl.when((pl.col("dump_id") == dump_id) & (pl.col("position") == position))
+        .then(pl.lit(link_order, pl.Int32))
+        .otherwise(pl.col("link_order"))
+    )
+    with pytest.raises(DuplicateKeyError) as error:
+        land_batch(con, dataclasses.replace(seed_batch, links=repeated))
+    assert str(error.value) == (
+        f"duplicate key in raw.entry_links: dump_id {dump_id!r}, position {position}, "
+        f"link_order {link_order} appears {times} times in the batch; nothing of the batch "
+        "was landed"
+    )
+    assert raw_counts(con) == before
+
+
+def declared_keys(con) -> list[tuple]:
+    return con.execute(
+        "select table_name, constraint_column_names from duckdb_constraints() "
+        "where schema_name = 'raw' and constraint_type = 'PRIMARY KEY' order by all"
+    ).fetchall()
+
+
+def test_an_older_warehouse_loses_its_declared_entry_keys(tmp_path, seed_batch):
+    """Warehouses made when raw.entries and raw.entry_links declared their primary keys are
+    made again without them, once, with every row and every NOT NULL kept."""
+    with connect(tmp_path / "old.duckdb") as con:
+        land_batch(con, seed_batch)
+        before = table_rows(con)
+        not_null = con.execute(
+            "select count(*) from duckdb_constraints() where constraint_type = 'NOT NULL'"
+        ).fetchone()
+        for table, key in [
+            ("entries", "dump_id, position"),
+            ("entry_links", "dump_id, position, link_order"),
+        ]:
+            ddl = con.execute(
+                f"select sql from duckdb_tables() where table_name = '{table}'"
+            ).fetchone()[0]
+            con.execute(
+                ddl.replace(f"raw.{table}(", f"raw.{table}_old(").replace(
+                    ");", f", primary key ({key}));"
+                )
+            )
+            con.execute(f"insert into raw.{table}_old select * from raw.{table}")
+            con.execute(f"drop table raw.{table}")
+            con.execute(f"alter table raw.{table}_old rename to {table}")
+        assert [table for table, _ in declared_keys(con)] == [
+            "built_dumps",
+            "dumps",
+            "entries",
+            "entry_links",
+        ]
+        ensure_raw_schema(con)
+        assert [table for table, _ in declared_keys(con)] == ["built_dumps", "dumps"]
+        assert table_rows(con) == before
+        assert (
+            con.execute(
+                "select count(*) from duckdb_constraints() where constraint_type = 'NOT NULL'"
+            ).fetchone()
+            == not_null
+        )
+        land_batch(con, seed_batch)  # and it lands as before
+        assert table_rows(con) == before
 
 
 def split_by_dump(batch: ParsedBatch, chunks: int) -> list[ParsedBatch]:

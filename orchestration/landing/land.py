@@ -33,6 +33,12 @@ LANDED_TABLES = {
 }
 # Columns stamped at landing time, per table.
 LANDED_AT = {"dumps": "loaded_at", "rejects": "rejected_at"}
+# The keys of landed tables that are checked by the landing rather than declared (see
+# raw_schema.sql): a batch that repeats one is rolled back whole.
+CHECKED_KEYS = {
+    "entries": ("dump_id", "position"),
+    "entry_links": ("dump_id", "position", "link_order"),
+}
 
 MEMORY_LIMIT_ENV = "PAPERS_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
@@ -124,17 +130,45 @@ where table_catalog = current_database() and table_schema = 'raw'
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw tables, and add the columns a newer parser lands to an older warehouse
-    (a new parser version reloads every dump anyway, so old rows get them filled)."""
+    """Create the raw tables, and bring an older warehouse's up to date: the columns a newer
+    parser lands are added (a new parser version reloads every dump anyway, so old rows get
+    them filled), and keys no longer declared are dropped."""
     ddl = RAW_SCHEMA_SQL.read_text(encoding="utf-8")
     con.execute(ddl)
     with duckdb.connect() as reference:
         reference.execute(ddl)
         expected = reference.execute(COLUMNS_SQL).fetchall()
-    present = {(table, column) for table, column, _ in con.execute(COLUMNS_SQL).fetchall()}
-    for table, column, data_type in expected:
-        if (table, column) not in present:
-            con.execute(f'alter table raw."{table}" add column "{column}" {data_type}')
+        present = {(table, column) for table, column, _ in con.execute(COLUMNS_SQL).fetchall()}
+        for table, column, data_type in expected:
+            if (table, column) not in present:
+                con.execute(f'alter table raw."{table}" add column "{column}" {data_type}')
+        _drop_declared_keys(con, reference)
+
+
+def _drop_declared_keys(con: duckdb.DuckDBPyConnection, reference: duckdb.DuckDBPyConnection):
+    """A warehouse made before the keys of CHECKED_KEYS stopped being declared: each such table
+    made again as raw_schema.sql now creates it, once (a few seconds at 10,000 dumps)."""
+    tables = ", ".join(_sql_string(table) for table in CHECKED_KEYS)
+    declared = con.execute(
+        "select distinct table_name from duckdb_constraints() where schema_name = 'raw' "
+        f"and constraint_type = 'PRIMARY KEY' and table_name in ({tables}) order by all"
+    ).fetchall()
+    for (table,) in declared:
+        ddl = reference.execute(
+            "select sql from duckdb_tables() "
+            f"where schema_name = 'raw' and table_name = {_sql_string(table)}"
+        ).fetchone()[0]
+        rebuilt = f"{table}__rebuilt"
+        con.begin()
+        try:
+            con.execute(ddl.replace(f"raw.{table}(", f"raw.{rebuilt}(", 1))
+            con.execute(f"insert into raw.{rebuilt} by name select * from raw.{table}")
+            con.execute(f"drop table raw.{table}")
+            con.execute(f"alter table raw.{rebuilt} rename to {table}")
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
 
 
 def land_batch(
@@ -211,6 +245,7 @@ def _replace(
             else:
                 inserted[table] = con.execute(f"{insert} from {source}").fetchone()[0]
             fault_point(f"land:after_insert:{table}")
+        _check_keys(con, dump_ids)
         fault_point("land:before_commit")
         con.commit()
         fault_point("land:after_commit")
@@ -218,6 +253,30 @@ def _replace(
         con.rollback()
         raise
     return LandingResult(tuple(dump_ids), inserted, replaced)
+
+
+class DuplicateKeyError(ValueError):
+    """A landed batch repeats a key of a raw table; nothing of the batch was landed."""
+
+
+def _check_keys(con: duckdb.DuckDBPyConnection, dump_ids: list[str]) -> None:
+    """Raise DuplicateKeyError when the landed dumps repeat a key of CHECKED_KEYS."""
+    for table, key in CHECKED_KEYS.items():
+        columns = ", ".join(key)
+        repeated = con.execute(
+            f"select {columns}, count(*) from raw.{table} "
+            f"where dump_id in (select unnest($ids::varchar[])) "
+            f"group by all having count(*) > 1 order by all limit 1",
+            {"ids": dump_ids},
+        ).fetchone()
+        if repeated is not None:
+            where = ", ".join(
+                f"{name} {value!r}" for name, value in zip(key, repeated[:-1], strict=True)
+            )
+            raise DuplicateKeyError(
+                f"duplicate key in raw.{table}: {where} appears {repeated[-1]} times in the "
+                f"batch; nothing of the batch was landed"
+            )
 
 
 def landed_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
