@@ -61,6 +61,16 @@ def test_the_server_runs_the_command_not_the_real_dbt(server):
     assert "hf_papers.topic_taxonomy" in done.stdout
 
 
+def test_no_server_where_temporary_files_cannot_run(monkeypatch):
+    class NoExec:
+        f_flag = os.ST_NOEXEC
+
+    monkeypatch.setattr(dbt_server, "_executable", None)
+    monkeypatch.setattr(dbt_server.os, "statvfs", lambda _path: NoExec())
+    dbt_server.prestart()
+    assert dbt_server.dbt_executable() == dbt_server.real_dbt()
+
+
 def test_without_a_server_the_client_runs_the_real_dbt(tmp_path):
     done = dbt([*CLIENT, str(tmp_path / "no-socket"), dbt_server.real_dbt()], "--help")
     assert done.returncode == 0

@@ -53,13 +53,19 @@ def real_dbt() -> str:
 
 def prestart(wait_fd: int | None = None) -> None:
     """Start the server (once per process) and make `dbt_executable()` the client; the server
-    and its folder are removed when this process exits. `wait_fd`: the read end of a pipe the
-    server waits on, until every write end is closed, before its imports (so that two
-    prestarted processes import one after the other on the same core, not side by side)."""
+    and its folder are removed when this process exits. Nothing is started where temporary
+    files cannot be executed (a noexec /tmp): dbt then runs as usual.
+
+    `wait_fd`: the read end of a pipe the server waits on, until every write end is closed,
+    before its imports (so that two prestarted processes import one after the other on the
+    same core, not side by side)."""
     global _executable
     if _executable is not None:
         return
     folder = Path(tempfile.mkdtemp(prefix="dbt_server_"))
+    if os.statvfs(folder).f_flag & os.ST_NOEXEC:  # the client script could not run from it
+        folder.rmdir()
+        return
     address = folder / "socket"
     # Listening before the server starts: a client that comes early waits in the backlog.
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
