@@ -3,7 +3,14 @@ a run against one warehouse does not make the next run against another parse in 
 
 from __future__ import annotations
 
-from orchestration.defs.transform import keep_partial_parse, parse_state_path, seed_partial_parse
+import os
+
+from orchestration.defs.transform import (
+    keep_partial_parse,
+    parse_state_path,
+    prune_run_targets,
+    seed_partial_parse,
+)
 
 
 def finish_run(project_target, name: str, work_database, state: bytes):
@@ -43,3 +50,19 @@ def test_a_run_that_left_no_state_changes_nothing(tmp_path):
     keep_partial_parse(target / "run", target, tmp_path / "papers.duckdb")
     assert not (target / "partial_parse.msgpack").exists()
     assert not (target / "partial_parse").exists()
+
+
+def test_only_the_latest_run_targets_are_kept(tmp_path):
+    target = tmp_path / "target"
+    for i in range(5):
+        run = target / f"dbt_models-run{i}"
+        run.mkdir(parents=True)
+        os.utime(run, (1_000_000 + i, 1_000_000 + i))
+    (target / "partial_parse").mkdir()  # not a run's folder: left alone
+    removed = prune_run_targets(target, keep=2)
+    assert sorted(path.name for path in removed) == [f"dbt_models-run{i}" for i in range(3)]
+    assert sorted(path.name for path in target.iterdir()) == [
+        "dbt_models-run3",
+        "dbt_models-run4",
+        "partial_parse",
+    ]

@@ -112,6 +112,7 @@ def dbt_models(
         invocation = dbt.cli(args, context=context, target_path=run_target)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path, project_target, warehouse.work_path())
+    prune_run_targets(project_target)
     if not whole:
         return
     with warehouse.connect() as con:
@@ -145,6 +146,24 @@ def seed_partial_parse(project_target: Path, work_database: Path, run_target: Pa
     if state.exists():
         run_target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(state, run_target / "partial_parse.msgpack")
+
+
+# dbt's target folders of the latest runs kept for inspection (compiled SQL, run_results.json,
+# dbt.log): each is 1-4 MB, and a scheduled pipeline would otherwise fill the disk with them.
+RUN_TARGETS_KEPT = 10
+
+
+def prune_run_targets(project_target: Path, keep: int = RUN_TARGETS_KEPT) -> list[Path]:
+    """Remove all but the `keep` newest run target folders (by modification time); returns
+    the removed ones."""
+    runs = sorted(
+        (path for path in project_target.glob("dbt_models-*") if path.is_dir()),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    )
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return runs[keep:]
 
 
 def keep_partial_parse(run_target: Path, project_target: Path, work_database: Path) -> None:
