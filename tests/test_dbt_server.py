@@ -21,11 +21,12 @@ CLIENT = [sys.executable, "-I", "-S", str(dbt_server.CLIENT)]
 @pytest.fixture
 def server(monkeypatch):
     """A server of this test's own: the client script and the server's socket."""
-    monkeypatch.setattr(dbt_server, "_executable", None)
+    dbt_server.stop()
     dbt_server.prestart()
     executable = dbt_server.dbt_executable()
     yield executable, str(Path(executable).with_name("socket"))
-    monkeypatch.setattr(dbt_server, "_executable", None)
+    dbt_server.stop()
+    assert not Path(executable).parent.exists()
 
 
 def dbt(command: list[str], *args: str) -> subprocess.CompletedProcess:
@@ -65,7 +66,7 @@ def test_no_server_where_temporary_files_cannot_run(monkeypatch):
     class NoExec:
         f_flag = os.ST_NOEXEC
 
-    monkeypatch.setattr(dbt_server, "_executable", None)
+    dbt_server.stop()
     monkeypatch.setattr(dbt_server.os, "statvfs", lambda _path: NoExec())
     dbt_server.prestart()
     assert dbt_server.dbt_executable() == dbt_server.real_dbt()

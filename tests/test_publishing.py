@@ -184,6 +184,8 @@ def test_the_make_run_command_builds_the_seeds(build_env, tmp_path):
     the seeds, and leaves neither process behind."""
     dumps, published = build_env
     (tmp_path / "dagster_home" / "dagster.yaml").unlink()  # the command writes it when missing
+    workers = ("orchestration.quality.validation_worker", "orchestration.transform.dbt_server")
+    before = {worker: running(worker) for worker in workers}  # anybody else's
     done = subprocess.run(
         [sys.executable, "-m", "orchestration.run"],
         capture_output=True,
@@ -197,6 +199,11 @@ def test_the_make_run_command_builds_the_seeds(build_env, tmp_path):
     assert (tmp_path / "dagster_home" / "dagster.yaml").exists()
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from marts.papers").fetchone()[0] == 247
-    for worker in ("orchestration.quality.validation_worker", "orchestration.transform.dbt_server"):
-        leftovers = subprocess.run(["pgrep", "-f", worker], capture_output=True)
-        assert leftovers.stdout == b"", worker
+    for worker in workers:
+        assert running(worker) <= before[worker], worker
+
+
+def running(command: str) -> set[str]:
+    """The ids of the processes whose command line contains `command`."""
+    found = subprocess.run(["pgrep", "-f", command], capture_output=True, text=True)
+    return set(found.stdout.split())

@@ -44,6 +44,7 @@ WARM_MODULES = ("dbt.cli.main", "dbt.task.build", "dbt.parser.manifest")
 MAX_REQUEST = 16 * 1024 * 1024  # arguments and environment, as JSON
 
 _executable: str | None = None
+_server: tuple[subprocess.Popen, Path] | None = None
 
 
 def real_dbt() -> str:
@@ -59,7 +60,7 @@ def prestart(wait_fd: int | None = None) -> None:
     `wait_fd`: the read end of a pipe the server waits on, until every write end is closed,
     before its imports (so that two prestarted processes import one after the other on the
     same core, not side by side)."""
-    global _executable
+    global _executable, _server
     if _executable is not None:
         return
     folder = Path(tempfile.mkdtemp(prefix="dbt_server_"))
@@ -86,17 +87,21 @@ def prestart(wait_fd: int | None = None) -> None:
     )
     executable.chmod(0o755)
     listener.close()
-    atexit.register(_stop, server, folder)
+    atexit.register(stop)
     _executable = str(executable)
+    _server = (server, folder)
 
 
-def _stop(server: subprocess.Popen, folder: Path) -> None:
-    global _executable
-    _executable = None
-    if server.poll() is None:
-        server.kill()
-        server.wait()
-    shutil.rmtree(folder, ignore_errors=True)
+def stop() -> None:
+    """Stop the prestarted server, if any, and remove its folder; dbt then runs as usual."""
+    global _executable, _server
+    if _server is not None:
+        server, folder = _server
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+    _executable, _server = None, None
 
 
 def dbt_executable() -> str:
