@@ -40,26 +40,33 @@ def dbt(command: list[str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_client_runs_dbt_as_the_real_dbt_does(server):
+@pytest.mark.parametrize("args", [["--help"], ["no-such-command"]])
+def test_the_client_runs_dbt_as_the_real_dbt_does(server, args):
+    """Output, errors and exit code as the real dbt's: help (0), a usage error (2, click's
+    message on stderr under the name `dbt`)."""
     executable, _socket = server
     assert executable != dbt_server.real_dbt()
-    real = dbt([dbt_server.real_dbt()], "--help")
-    served = dbt([executable], "--help")
-    assert (served.returncode, served.stdout, served.stderr) == (0, real.stdout, real.stderr)
-    # A usage error: exit code 2 and click's message on stderr, under the name `dbt`.
-    real = dbt([dbt_server.real_dbt()], "no-such-command")
-    served = dbt([executable], "no-such-command")
-    assert (served.returncode, served.stdout) == (real.returncode, real.stdout) == (2, "")
-    assert served.stderr == real.stderr
-    assert "Usage: dbt [OPTIONS]" in served.stderr
+    real = dbt([dbt_server.real_dbt()], *args)
+    served = dbt([executable], *args)
+    assert (served.returncode, served.stdout, served.stderr) == (
+        real.returncode,
+        real.stdout,
+        real.stderr,
+    )
+    assert real.returncode == (0 if args == ["--help"] else 2)
+    assert "Usage: dbt [OPTIONS]" in served.stdout + served.stderr
 
 
-def test_the_server_runs_the_command_not_the_real_dbt(server):
-    """With a real-dbt path that does not exist, only the server can answer."""
+def test_the_server_runs_one_command_not_the_real_dbt(server):
+    """With a real-dbt path that does not exist, only the server can answer, and it answers
+    once: the second command finds no server and the real dbt is missing."""
     _executable, socket = server
     done = dbt([*CLIENT, socket, "/nonexistent/dbt"], "ls", "--resource-type", "seed")
     assert done.returncode == 0, done.stderr
     assert "hf_papers.topic_taxonomy" in done.stdout
+    again = dbt([*CLIENT, socket, "/nonexistent/dbt"], "ls", "--resource-type", "seed")
+    assert again.returncode != 0
+    assert "FileNotFoundError" in again.stderr
 
 
 def test_no_server_where_temporary_files_cannot_run(monkeypatch):

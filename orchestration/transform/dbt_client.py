@@ -4,8 +4,9 @@
 
 Standard library only, run with `python -I -S` (~20 ms): it sends the server its arguments,
 working folder, environment and standard streams, relays SIGINT and SIGTERM to the dbt child
-the server forks, and exits with that child's exit code. When the server cannot be reached, or
-goes away before it has started dbt, it runs REAL_DBT with the same arguments instead.
+the server forks (which sends its pid first and its exit code last), and exits with that exit
+code (1 if the child died without one). When the server cannot be reached, or goes away before
+it has started dbt, it runs REAL_DBT with the same arguments instead.
 """
 
 import contextlib
@@ -43,10 +44,9 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, relay)
     signal.signal(signal.SIGTERM, relay)
     ended = replies.readline().strip()
-    # A server killed mid-command leaves no exit code: report failure, as a killed dbt would.
-    return int(ended) if ended.lstrip(b"-").isdigit() else 1
+    # A child killed mid-command leaves no exit code: report failure, as a killed dbt would.
+    return int(ended) if ended.isdigit() else 1
 
 
 if __name__ == "__main__":
-    code = main(sys.argv[1:])
-    sys.exit(128 - code if code < 0 else code)  # killed by signal N: 128 + N, as sh reports
+    sys.exit(main(sys.argv[1:]))

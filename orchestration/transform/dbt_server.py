@@ -13,8 +13,9 @@ code. When there is no server, or it is gone, the client runs the environment's 
 in its place.
 
 The server imports only what starts no thread (dbt-core, not DuckDB or Polars): a forked child
-has only the thread that forked it. It serves one command at a time and exits when the process
-that started it does (its standard input closes).
+has only the thread that forked it. It serves one command, the run's build, and exits (a second
+command, a retry, runs the real dbt); unused, it exits with the process that started it (its
+standard input closes).
 
     python -m orchestration.transform.dbt_server SOCKET LISTENER_FD [WAIT_FD]
                                                 (started by prestart(), not by hand)
@@ -39,7 +40,7 @@ import tempfile
 from pathlib import Path
 
 CLIENT = Path(__file__).with_name("dbt_client.py")
-# What the server imports before it listens: what every dbt command imports first.
+# What the server imports before it accepts a command: what every dbt command imports first.
 WARM_MODULES = ("dbt.cli.main", "dbt.task.build", "dbt.parser.manifest")
 MAX_REQUEST = 16 * 1024 * 1024  # arguments and environment, as JSON
 
@@ -127,15 +128,17 @@ def _read_request(conn: socket.socket) -> tuple[dict, list[int]]:
     return json.loads(body), fds
 
 
-def _run_dbt(request: dict, fds: list[int], sockets: list[socket.socket]) -> None:
-    """In the forked child: become the dbt process the client stands for, and never return."""
+def _run_dbt(request: dict, fds: list[int], conn: socket.socket, listener: socket.socket) -> None:
+    """In the forked child: become the dbt process the client stands for, tell the client our
+    pid and, at the very end, our exit code; never return."""
     code = 1
     try:
-        for sock in sockets:
-            sock.close()
+        listener.close()
         for target, fd in zip((0, 1, 2), fds, strict=True):
             os.dup2(fd, target)
             os.close(fd)
+        with contextlib.suppress(OSError):  # if the client is gone, dbt still runs, as it would
+            conn.sendall(f"{os.getpid()}\n".encode())
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -156,36 +159,37 @@ def _run_dbt(request: dict, fds: list[int], sockets: list[socket.socket]) -> Non
 
         traceback.print_exc()
     finally:
-        # What the interpreter does on exit, minus tearing itself down.
+        # What the interpreter does on exit, minus tearing itself down; the exit code last,
+        # once every output is flushed and dbt-duckdb has closed the database.
         atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):  # the reader may be gone
                 stream.flush()
+        with contextlib.suppress(OSError):
+            conn.sendall(f"{code}\n".encode())
         os._exit(code)
 
 
-def _serve_one(conn: socket.socket, listener: socket.socket) -> None:
+def _serve_one(conn: socket.socket, listener: socket.socket) -> bool:
+    """Fork a child for the client's command; False for a request that could not be read."""
     try:
         request, fds = _read_request(conn)
     except (OSError, ValueError) as error:
         print(f"dbt server: bad request: {error}", file=sys.stderr)
-        return
+        return False
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        _run_dbt(request, fds, [conn, listener])
+    if os.fork() == 0:
+        _run_dbt(request, fds, conn, listener)
     for fd in fds:
         os.close(fd)
-    # If the client is gone, the child still runs to its end, as dbt would.
-    with contextlib.suppress(OSError):
-        conn.sendall(f"{pid}\n".encode())
-    _pid, status = os.waitpid(pid, 0)
-    with contextlib.suppress(OSError):
-        conn.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+    return True
 
 
 def serve(address: Path, listener_fd: int, wait_fd: int | None = None) -> int:
+    """Import dbt-core, then serve one dbt command and exit: the child is the dbt process, and
+    a server left waiting would only add its memory to the run's (a second command, a step's
+    retry, finds no server and runs the real dbt)."""
     listener = socket.socket(fileno=listener_fd)
     if wait_fd is not None:
         while os.read(wait_fd, 4096):  # until every writer has closed its end
@@ -195,7 +199,7 @@ def serve(address: Path, listener_fd: int, wait_fd: int | None = None) -> int:
         __import__(module)
     # dbt's own start-up looks for the script's folder first on sys.path, as `dbt` would.
     sys.path[0] = str(Path(real_dbt()).parent)
-    gc.freeze()  # the children's collections skip what was imported here
+    gc.freeze()  # the child's collections skip what was imported here
     watch = selectors.DefaultSelector()
     watch.register(listener, selectors.EVENT_READ)
     watch.register(sys.stdin.buffer, selectors.EVENT_READ)
@@ -204,7 +208,8 @@ def serve(address: Path, listener_fd: int, wait_fd: int | None = None) -> int:
             if key.fileobj is listener:
                 conn, _ = listener.accept()
                 with conn:
-                    _serve_one(conn, listener)
+                    if _serve_one(conn, listener):
+                        return 0
             elif not sys.stdin.buffer.read1(1):
                 # The process that started us has exited (killed, perhaps, before removing
                 # our folder).
