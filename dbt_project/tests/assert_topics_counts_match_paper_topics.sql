@@ -13,7 +13,10 @@ counted as (
 
     select
         topic,
-        count(distinct paper_id) as papers,
+        -- Rows, not distinct papers: (paper_id, topic) is unique in paper_topics (its own
+        -- test), so they are the same number without count(distinct)'s hash tables (0.4 s
+        -- of every build at 10,000 dumps).
+        count(*) as papers,
     from {{ ref('paper_topics') }}
     group by topic
 
