@@ -3,6 +3,8 @@ Parquet copies of the marts, and the connection's settings put back."""
 
 from __future__ import annotations
 
+import threading
+
 import duckdb
 import pytest
 
@@ -93,3 +95,20 @@ def test_a_failure_puts_the_settings_back(work, tmp_path):
     assert settings(work) == before
     with duckdb.connect(str(published), read_only=True) as snap:  # published before Parquet
         assert snap.execute("select count(*) from marts.papers").fetchone()[0] == ROWS
+
+
+def test_the_old_snapshot_is_removed_after_the_rename(work, tmp_path):
+    """The replaced snapshot keeps a second name while a thread frees its blocks; none is
+    left for long, and one a killed run left behind is cleared by the next publish."""
+    published = tmp_path / "published" / "papers.duckdb"
+    publish_snapshot(work, published, tmp_path / "parquet")
+    first_inode = published.stat().st_ino
+    crash_left = published.with_name(f".{published.name}.deadbeef.old")
+    crash_left.write_bytes(b"an old snapshot a killed run did not remove")
+    publish_snapshot(work, published, tmp_path / "parquet")
+    assert published.stat().st_ino != first_inode
+    assert not crash_left.exists()
+    for thread in threading.enumerate():  # the thread freeing the first snapshot
+        if thread is not threading.current_thread():
+            thread.join(timeout=30)
+    assert not list(published.parent.glob(".*.old"))
