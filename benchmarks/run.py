@@ -403,8 +403,8 @@ def html_throughput(repeats: int, target_mb: float = 10.0) -> dict:
 # process tree measurement
 
 
-def _proc_table() -> dict[int, tuple[int, int]]:
-    """pid -> (ppid, rss bytes) for every process we can read."""
+def _proc_table() -> dict[int, tuple[int, int, int]]:
+    """pid -> (ppid, session id, rss bytes) for every process we can read."""
     page = os.sysconf("SC_PAGE_SIZE")
     table = {}
     for entry in os.listdir("/proc"):
@@ -417,24 +417,31 @@ def _proc_table() -> dict[int, tuple[int, int]]:
             continue
         fields = stat[stat.rfind(b")") + 2 :].split()
         try:
-            table[int(entry)] = (int(fields[1]), int(fields[21]) * page)
+            table[int(entry)] = (int(fields[1]), int(fields[3]), int(fields[21]) * page)
         except (IndexError, ValueError):
             continue
     return table
 
 
 def tree_rss(root: int, per_process: dict | None = None) -> tuple[int, int]:
-    """(summed RSS in bytes, number of processes) of root and all its descendants; with
-    `per_process`, also keep each process's peak RSS there (pid -> [peak bytes, command])."""
+    """(summed RSS in bytes, number of processes) of root and all its descendants, and of
+    every process of root's session (run_measured starts root as a session leader): a
+    process whose parent exited (the dbt command forked by the run's dbt server, which then
+    exits) is adopted by init but stays in the session. With `per_process`, also keep each
+    process's peak RSS there (pid -> [peak bytes, command])."""
     table = _proc_table()
     children: dict[int, list[int]] = {}
-    for pid, (ppid, _rss) in table.items():
+    for pid, (ppid, _sid, _rss) in table.items():
         children.setdefault(ppid, []).append(pid)
-    total, count, stack = 0, 0, [root]
+    session = [pid for pid, (_ppid, sid, _rss) in table.items() if sid == root]
+    total, count, stack, seen_pids = 0, 0, [root, *session], set()
     while stack:
         pid = stack.pop()
+        if pid in seen_pids:
+            continue
+        seen_pids.add(pid)
         if pid in table:
-            rss = table[pid][1]
+            rss = table[pid][2]
             total += rss
             count += 1
             if per_process is not None:
@@ -507,7 +514,14 @@ def run_measured(
         "killed": killed,
         # Linux ru_maxrss is in KB: the largest single process among the child and the
         # descendants it waited for (dbt runs as a subprocess of the run).
-        "peak_rss_largest_process_mb": round(usage.ru_maxrss / 1024, 1) if usage else None,
+        # The sampled peaks too: a process adopted by init is not among those waited for.
+        "peak_rss_largest_process_mb": round(
+            max(
+                [usage.ru_maxrss / 1024 if usage else 0]
+                + [rss / 2**20 for rss, _cmd in per_process.values()]
+            ),
+            1,
+        ),
         "peak_rss_tree_mb": round(peak_tree / 2**20, 1),
         "peak_processes": peak_procs,
         "peak_rss_by_process_mb": [
