@@ -4,10 +4,11 @@
 
 Runs the `build_warehouse` job in process (on the Dagster instance in DAGSTER_HOME when set,
 so the run shows in the UI) and exits non-zero when any step or check failed. Great
-Expectations validates in a second process, started first (quality/validation_worker.py).
+Expectations validates in a second process, started first (quality/validation_worker.py),
+and dbt runs forked from a third that imported dbt-core meanwhile (transform/dbt_server.py).
 """
 
-# ruff: noqa: E402 (the validation process starts before the imports below)
+# ruff: noqa: E402 (the validation and dbt processes start before the imports below)
 from __future__ import annotations
 
 if __name__ == "__main__":
@@ -66,9 +67,9 @@ def load_definitions() -> dg.Definitions:
     return dg.load_from_defs_folder(path_within_project=settings.PROJECT_ROOT / "orchestration")
 
 
-def register_dumps(instance: dg.DagsterInstance, present: dict[str, Path]) -> list[str]:
-    """Add every dump file of the folder (`present`: dump_id -> path) as a partition; return
-    their keys in partition order."""
+def register_dumps(instance: dg.DagsterInstance, present: dict[str, str]) -> list[str]:
+    """Add every dump file of the folder (`present`: dump_id -> file name) as a partition;
+    return their keys in partition order."""
     known = instance.get_dynamic_partitions(dumps_partitions.name)
     new = sorted(set(present) - set(known))
     if new:
@@ -76,7 +77,7 @@ def register_dumps(instance: dg.DagsterInstance, present: dict[str, Path]) -> li
     return [key for key in known + new if key in present]
 
 
-def dumps_to_look_at(keys: list[str], present: dict[str, Path]) -> list[str]:
+def dumps_to_look_at(keys: list[str], present: dict[str, str]) -> list[str]:
     """The partitions a run must cover: from the first to the last dump that is new or whose
     size or modification time differs from what the audit recorded (a stat per file; the run
     still compares SHA-256s, and skips unchanged dumps inside the range). With none, the
@@ -111,7 +112,7 @@ def execute_build(
     if home:
         ensure_dagster_yaml(Path(home))
     instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
-    # Listed once for both (0.5 s at 10,000 dumps); the run lists the folder again itself.
+    # Listed once for both (0.2 s at 10,000 dumps); the run lists the folder again itself.
     present = files_by_dump_id(settings.dumps_dir())
     keys = register_dumps(instance, present)
     if not keys:
