@@ -147,7 +147,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _drop_declared_keys(con: duckdb.DuckDBPyConnection, reference: duckdb.DuckDBPyConnection):
     """A warehouse made before the keys of CHECKED_KEYS stopped being declared: each such table
-    made again as raw_schema.sql now creates it, once (a few seconds at 10,000 dumps)."""
+    made again as raw_schema.sql now creates it, once (~10 s at 10,000 dumps)."""
     tables = ", ".join(_sql_string(table) for table in CHECKED_KEYS)
     declared = con.execute(
         "select distinct table_name from duckdb_constraints() where schema_name = 'raw' "

@@ -137,7 +137,7 @@ def _publish(work: duckdb.DuckDBPyConnection, published: Path, parquet_dir: Path
     tmp = _temp_path(published)
     sources = _sources(work)
     # One DuckDB thread, and the snapshot's copies under the streaming share of the memory
-    # limit: compressing the abstracts (FSST here, Snappy in Parquet) is most of the work, and
+    # limit: compressing the abstracts (FSST here, Zstandard in Parquet) is most of the work, and
     # more threads or memory only add row groups in flight and cached blocks read once.
     # 10,000 dumps: 17 CPU-seconds instead of 24, a 1.2 GB peak instead of 1.6, and 18 s
     # instead of 25 with one core free (with two free, 18 s against 14).
@@ -150,7 +150,8 @@ def _publish(work: duckdb.DuckDBPyConnection, published: Path, parquet_dir: Path
         _fsync(published.parent)
         # Parquet's writer holds a whole row group (~200 MB of abstracts) and more to encode
         # it: the full limit. With two threads its order-keeping writer spent 10-12
-        # CPU-seconds on the papers instead of 6, for the same bytes.
+        # CPU-seconds on the papers instead of 6, for the same bytes (measured with Snappy;
+        # with Zstandard two threads were slower too, see _update_and_export).
         _export_parquet(work, _marts(sources), parquet_dir)
     return PublishResult(published, rows, parquet_dir)
 
@@ -217,11 +218,11 @@ def _update_and_export(
     """The snapshot at `tmp` updated and every mart written to its temporary Parquet path,
     two statements at a time; published schema.table -> rows.
 
-    The Parquet copy of the papers (6 of 7 s at 10,000 dumps, nearly all in Parquet's
-    writer) runs alongside the update of the snapshot (2 s), which then goes on with the
-    other marts: 7.6-8.4 s in all instead of 9.2-10 one after the other, at the same 1.3 GB
-    peak. Each statement on one DuckDB thread: with two, the papers took 8-14 s instead of
-    6 under the memory limit, and up to 1.9 GB."""
+    The Parquet copy of the papers (3.2-3.4 s at 10,000 dumps, nearly all in Parquet's
+    writer) runs alongside the update of the snapshot (1.3-2.5 s), which then goes on with
+    the other marts: 4.0-4.5 s in all. Each statement on one DuckDB thread: with two, the
+    papers took 5.5-6.5 s instead of 3.4 under the memory limit, and the process peaked at
+    1.5 GB instead of 1.1 (with Snappy, before: 8-14 s instead of 6, and 1.9 GB)."""
     # Largest Parquet files first, so that the papers start at once; each on a cursor of its
     # own (a connection is for one thread at a time), all made before any thread starts.
     jobs = [

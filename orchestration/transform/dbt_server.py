@@ -1,5 +1,5 @@
-"""dbt-core imported ahead of the dbt step, in a process of its own that forks one child per
-dbt command.
+"""dbt-core imported ahead of the dbt step, in a process of its own that forks the run's dbt
+command.
 
 A dbt process spends ~2 s of one core importing dbt-core before it does anything, and a run
 starts dbt only after Dagster's start-up, parsing, landing and validation. `prestart()` binds
