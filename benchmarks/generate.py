@@ -23,7 +23,7 @@ api_json.py (`parse_api_json`), but this generator renders text dumps only. Next
 same `Paper` records as a saved list page (a `DailyPapers` div whose `data-props` JSON holds
 `dailyPapers`, plus the cards' markup) and as an API response (a JSON list of
 `{"paper": {...}, "numComments": n}` items) in `_Generator._render`, behind a
-`--formats text,html,json` mix; benchmarks/run.py's `html_throughput` then measures generated
+`--formats text,html,json` mix; benchmarks/parsers.py's `html_throughput` then measures generated
 pages instead of copies of the seed page, and the end-to-end runs can mix formats.
 """
 

@@ -1,5 +1,6 @@
-"""The benchmark's memory sampler (benchmarks/run.py: tree_rss) counts a process whose parent
-exited: the dbt command the dbt server forks outlives the server, adopted by init."""
+"""The benchmark's memory sampler (benchmarks/process_tree.py: tree_rss) counts a process
+whose parent exited: the dbt command the dbt server forks outlives the server, adopted by
+init."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from benchmarks.run import tree_rss
+from benchmarks.process_tree import tree_rss
 
 # The session leader forks a middle process that forks a sleeper and exits at once: the
 # sleeper's parent is then init, not the leader, but it stays in the leader's session.
