@@ -9,12 +9,6 @@ STAMP  := $(VENV)/.installed
 export PAPERS_DUMPS_DIR ?= $(CURDIR)/seeds
 export PAPERS_WAREHOUSE ?= $(CURDIR)/warehouse/papers.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
-# For every process that creates or runs a run (make run, dagster dev and its daemon): one
-# planned event per asset instead of one per dump, and the dumps' materializations stored in
-# batches. Same values as RUN_ENV in orchestration/dagster_home.py, which says what the UI
-# shows differently.
-export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= 1
-export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 # Nothing phones home: there is no network here, and users' runs are their own.
 export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
@@ -32,13 +26,15 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-# dbt's manifest, from which Dagster defines the dbt assets, and dbt's partial-parse state for
-# this warehouse: made with the environment (importing the module parses when they are stale),
-# so that a first `make run` does not parse the whole project twice (~5 s).
+# dbt's manifest, from which Dagster defines the dbt assets: made by dagster-dbt's own
+# preparation whenever a dbt file changed, with the working database the runs use, so that
+# dbt's partial-parse state made here serves the first run too.
 DBT_FILES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 DBT_MANIFEST := dbt_project/target/manifest.json
 $(DBT_MANIFEST): $(DBT_FILES) | $(STAMP)
-	$(BIN)/python -c "import orchestration.defs.transform"
+	PATH="$(CURDIR)/$(BIN):$$PATH" PAPERS_WORK_DATABASE="$$($(BIN)/python -c 'from orchestration import settings; print(settings.work_database_path())')" \
+	  $(BIN)/dagster-dbt project prepare-and-package --file orchestration/transform/project.py
+	touch $(DBT_MANIFEST)
 
 # Written again whenever the module that writes it changes.
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster_home.py | $(STAMP)
@@ -47,7 +43,7 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster_home.py | $(STAMP)
 run: venv $(DBT_MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.run
 
-test: venv browser
+test: venv browser $(DBT_MANIFEST)
 	$(BIN)/pytest
 
 # The UI test drives Debian's Chromium through Playwright (in requirements.lock); Playwright's

@@ -1,56 +1,34 @@
-"""The Dagster instance of `make run` and `make dev`: DAGSTER_HOME/dagster.yaml and the
-environment of every process that creates or executes runs.
+"""The Dagster instance of `make run` and `make dev`: DAGSTER_HOME/dagster.yaml.
 
     python -m orchestration.dagster_home DAGSTER_HOME
 
 writes DAGSTER_HOME/dagster.yaml (the Makefile's rule; `python -m orchestration.run` writes it
 too when it is missing). No Dagster import here: the rule costs a Python start, not Dagster's.
+
+Storage is Dagster's default (SQLite under DAGSTER_HOME), which suits one machine. For a big
+or shared instance, point `storage:` at PostgreSQL (dagster-postgres) as Dagster documents;
+nothing in the project depends on which storage it is.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from pathlib import Path
 
-# Set (as defaults) in every process that creates or executes runs: the Makefile exports them,
-# orchestration.run sets them, tests/ui_server.py passes them to `dagster dev`.
-# - DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS: one ASSET_MATERIALIZATION_PLANNED event
-#   per asset carrying the run's partition subset, instead of one event per partition (40 s
-#   or more at run creation for 2,000 dumps). The price: Dagster finds in-progress and failed
-#   partitions from per-partition planned events only, so the partitions of a running or
-#   failed run show as missing, not "in progress"/"failed", in the UI's partition view.
-# - DAGSTER_EVENT_BATCH_SIZE: events that Dagster sends as a batch (the materializations of a
-#   partitioned step, the planned events of a run) are stored up to this many at a time.
-RUN_ENV = {
-    "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "1",
-    "DAGSTER_EVENT_BATCH_SIZE": "1000",
-}
 
-
-def set_run_env() -> None:
-    """Give this process RUN_ENV, keeping any value already set."""
-    for name, value in RUN_ENV.items():
-        os.environ.setdefault(name, value)
-
-
-def dagster_yaml(home: Path) -> str:
-    """The instance config of `make run` and `make dev` for DAGSTER_HOME `home`."""
-    event_logs = Path(home).resolve() / "history" / "runs"  # Dagster's default place for them
+def dagster_yaml() -> str:
+    """The instance config of `make run` and `make dev`."""
     return (
         "telemetry:\n"
         "  enabled: false\n"
-        "concurrency:\n"
-        "  pools:\n"
-        # DuckDB allows one writing process per file: see WRITER_POOL.
-        "    default_limit: 1\n"
-        "event_log_storage:\n"
-        # Not __name__, which is __main__ under `python -m`.
-        "  module: orchestration.dagster_storage\n"
-        "  class: BatchingSqliteEventLogStorage\n"
-        "  config:\n"
-        f"    base_dir: {json.dumps(str(event_logs))}\n"
+        # Where a daemon runs (`make dev`), it notices run workers that died (SIGKILL, OOM,
+        # reboot) and marks their runs failed; `make run` does the same for runs of its own
+        # kind when it starts (orchestration/operations/dead_runs.py).
+        "run_monitoring:\n"
+        "  enabled: true\n"
+        "  start_timeout_seconds: 180\n"
+        "  max_resume_run_attempts: 0\n"
+        "  poll_interval_seconds: 30\n"
     )
 
 
@@ -58,7 +36,7 @@ def write_dagster_yaml(home: Path) -> Path:
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     target = home / "dagster.yaml"
-    target.write_text(dagster_yaml(home), encoding="utf-8")
+    target.write_text(dagster_yaml(), encoding="utf-8")
     return target
 
 

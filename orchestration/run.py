@@ -1,38 +1,27 @@
 """`make run`: build the warehouse from the dumps folder in one run and print a summary.
 
-    python -m orchestration.run [--capture-year FILE=YEAR ...]
+    python -m orchestration.run [--capture-year FILE=YEAR ...] [--reload]
 
-Runs the `build_warehouse` job in process (on the Dagster instance in DAGSTER_HOME when set,
-so the run shows in the UI) and exits non-zero when any step or check failed. Great
-Expectations validates in a second process, started first (quality/validation_worker.py),
-and dbt runs forked from a third that imported dbt-core meanwhile (transform/dbt_server.py).
+Runs the `build_warehouse` job in this process, on the Dagster instance in DAGSTER_HOME when
+set (so the run shows in the UI), and exits with a status a scheduler can act on:
+
+    0    done: every dump loaded, validated and published
+    1    failed: a step or a blocking check failed; nothing was published
+    2    could not run: no dumps folder, the warehouse stayed busy past the wait limit,
+         the disk is full
+    3    done, with quarantined dumps: the others were published (see audit.dumps)
+    130  stopped by Ctrl-C or SIGTERM: the run is marked canceled, nothing was published
 """
 
-# ruff: noqa: E402 (the validation and dbt processes start before the imports below)
 from __future__ import annotations
-
-if __name__ == "__main__":
-    # Great Expectations' ~4 s import and dbt-core's ~2 s start now, in processes of their own
-    # on the other core, while this one imports Dagster and runs the first steps (see
-    # validation_worker and transform/dbt_server).
-    import os
-
-    from .quality import validation_worker
-    from .transform import dbt_server
-
-    # One after the other: dbt-core's import waits for Great Expectations' (see the pipe), so
-    # that this process keeps a core to itself.
-    imported, ready = os.pipe()
-    validation_worker.prestart(imported_fd=ready)
-    dbt_server.prestart(wait_fd=imported)
-    os.close(imported)
-    os.close(ready)
 
 import argparse
 import contextlib
+import errno
 import gc
 import logging
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -41,13 +30,11 @@ from pathlib import Path
 import dagster as dg
 
 from . import settings
-from .dagster_home import ensure_dagster_yaml, set_run_env
-from .defs.automation import range_tags
-from .defs.partitions import dumps_partitions
-from .defs.resources import WarehouseResource
-from .ingest.inventory import files_by_dump_id, landed_file_stats, maybe_changed
-from .ingest.parse import PARSER_VERSION
-from .summary import summary_lines
+from .dagster_home import ensure_dagster_yaml
+from .ingest.inventory import files_by_dump_id
+from .summary import Summary, summarise
+
+OK, FAILED, NOT_RUN, QUARANTINED, STOPPED = 0, 1, 2, 3, 130
 
 
 @dataclass(frozen=True)
@@ -67,70 +54,40 @@ def load_definitions() -> dg.Definitions:
     return dg.load_from_defs_folder(path_within_project=settings.PROJECT_ROOT / "orchestration")
 
 
-def register_dumps(instance: dg.DagsterInstance, present: dict[str, str]) -> list[str]:
-    """Add every dump file of the folder (`present`: dump_id -> file name) as a partition;
-    return their keys in partition order."""
-    known = instance.get_dynamic_partitions(dumps_partitions.name)
-    new = sorted(set(present) - set(known))
-    if new:
-        instance.add_dynamic_partitions(dumps_partitions.name, new)
-    return [key for key in known + new if key in present]
-
-
-def dumps_to_look_at(keys: list[str], present: dict[str, str]) -> list[str]:
-    """The partitions a run must cover: from the first to the last dump that is new or whose
-    size or modification time differs from what the audit recorded (a stat per file; the run
-    still compares SHA-256s, and skips unchanged dumps inside the range). With none, the
-    newest dump alone, so the run still rebuilds the marts when the dbt project changed.
-    A run over every dump of a 10,000-dump folder would record 10,000 materializations for
-    the one that was added."""
-    folder = settings.dumps_dir()
-    landed = WarehouseResource().read_work(landed_file_stats)
-    changed = set(maybe_changed(folder, {k: present[k] for k in keys}, landed, PARSER_VERSION))
-    positions = [i for i, key in enumerate(keys) if key in changed]
-    if not positions:
-        return keys[-1:]
-    return keys[positions[0] : positions[-1] + 1]
-
-
 def quiet_skipped_checks() -> None:
     """An up-to-date run skips dbt on purpose, and Dagster warns once per dbt test that its
     check emitted no result; the summary says what ran."""
     logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
 
 
+def instance() -> dg.DagsterInstance:
+    """The instance in DAGSTER_HOME (its dagster.yaml written when missing), else an
+    ephemeral one."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return dg.DagsterInstance.ephemeral()
+    ensure_dagster_yaml(Path(home))
+    return dg.DagsterInstance.get()
+
+
 def execute_build(
     capture_year_overrides: dict[str, int] | None = None, reload: bool = False
 ) -> Build:
-    """Run the build_warehouse job in this process, as one run over the dumps that are new or
-    changed (every dump with `reload` or capture-year overrides)."""
+    """Run the build_warehouse job in this process over the dumps folder (dumps that did not
+    change since they were landed are skipped, unless `reload` or named in the overrides)."""
     job = load_definitions().resolve_job_def("build_warehouse")
-    # Before the instance and the run exist: one planned event per asset instead of one per
-    # dump, and the dumps' materializations stored in batches (see dagster_home.RUN_ENV).
-    set_run_env()
-    home = os.environ.get("DAGSTER_HOME")
-    if home:
-        ensure_dagster_yaml(Path(home))
-    instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
-    # Listed once for both (0.2 s at 10,000 dumps); the run lists the folder again itself.
-    present = files_by_dump_id(settings.dumps_dir())
-    keys = register_dumps(instance, present)
-    if not keys:
-        raise SystemExit(f"no dump files in {settings.dumps_dir()}: nothing to build")
-    if not (reload or capture_year_overrides):
-        keys = dumps_to_look_at(keys, present)
     parse_config = {"capture_year_overrides": capture_year_overrides or {}, "reload": reload}
+    on = instance()
     result = job.execute_in_process(
-        instance=instance,
+        instance=on,
         raise_on_error=False,
-        tags=range_tags(keys[0], keys[-1]),
         run_config={
             "ops": {
                 "dump_files": {"config": parse_config},
                 "parsed_dumps": {"config": parse_config},
             },
-            # Errors only: the summary lists rejected files and failed checks itself.
-            "loggers": {"console": {"config": {"log_level": "ERROR"}}},
+            # Quiet: the summary says what failed; the whole story is in the run's log.
+            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
         },
     )
     checks = [
@@ -139,7 +96,7 @@ def execute_build(
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     ]
     steps = sorted(
-        instance.get_run_step_stats(result.run_id),
+        on.get_run_step_stats(result.run_id),
         key=lambda s: s.start_time if s.start_time is not None else float("inf"),
     )
     return Build(result, checks, steps)
@@ -156,6 +113,21 @@ def print_steps(build: Build) -> None:
         print(f"  step {step.step_key:<28} {status:<8} {step.end_time - step.start_time:6.1f} s")
 
 
+def failures(result: dg.ExecuteInProcessResult) -> list[tuple[str, object]]:
+    """(where, innermost error) of each failed step, and of the run itself when it failed
+    before any step (a resource that could not start: a busy warehouse)."""
+    found = []
+    for event in result.all_events:
+        if event.event_type_value in ("STEP_FAILURE", "PIPELINE_FAILURE"):
+            error = getattr(event.event_specific_data, "error", None)
+            if error is None or (found and event.event_type_value == "PIPELINE_FAILURE"):
+                continue
+            while error.cause is not None:  # the framework's wrapper says less than its cause
+                error = error.cause
+            found.append((event.step_key or "run", error))
+    return found
+
+
 def parse_overrides(parser: argparse.ArgumentParser, items: list[str]) -> dict[str, int]:
     overrides = {}
     for item in items:
@@ -164,6 +136,73 @@ def parse_overrides(parser: argparse.ArgumentParser, items: list[str]) -> dict[s
             parser.error(f"--capture-year takes FILE=YEAR, got {item!r}")
         overrides[name] = int(year)
     return overrides
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop a run. Set explicitly: a command started in the background
+    inherits SIGINT ignored, and so would dbt. Inside the run Dagster takes both signals
+    over, interrupts the step, and dagster-dbt stops dbt."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def interrupted(result: dg.ExecuteInProcessResult) -> bool:
+    """Whether the run ended because it was interrupted (Ctrl-C, SIGTERM)."""
+    for event in result.all_events:
+        if event.event_type_value in ("PIPELINE_FAILURE", "STEP_FAILURE"):
+            error = getattr(event.event_specific_data, "error", None)
+            while error is not None:
+                if error.cls_name in ("KeyboardInterrupt", "DagsterExecutionInterruptedError"):
+                    return True
+                error = error.cause
+    return False
+
+
+def mark_canceled(run_id: str) -> None:
+    """Dagster ends an interrupted in-process run as failed ("interrupted unexpectedly")
+    unless someone asked for it to stop; here someone did."""
+    on = instance()
+    run = on.get_run_by_id(run_id)
+    if run is not None and run.status != dg.DagsterRunStatus.CANCELED:
+        on.report_run_canceled(run, message="Stopped by Ctrl-C or SIGTERM: nothing published.")
+
+
+def build_and_report(args: argparse.Namespace, overrides: dict[str, int]) -> int:
+    started = time.monotonic()
+    folder = settings.dumps_dir()
+    if not folder.is_dir():
+        print(f"dumps folder {folder} does not exist (set PAPERS_DUMPS_DIR): nothing to build")
+        return NOT_RUN
+    if not files_by_dump_id(folder):
+        print(f"no dump files in {folder}: nothing to build")
+        return NOT_RUN
+    print(f"dumps folder: {folder}", flush=True)
+    log = settings.warehouse_dir() / "logs" / "last_run.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    print(f"building... (the run's full log: {log})", flush=True)
+    # dbt's per-node lines are written to stdout by dagster-dbt: keep them, out of the way.
+    with log.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
+        build = execute_build(overrides, reload=args.reload)
+    print_steps(build)
+    result = build.result
+    if interrupted(result):
+        mark_canceled(result.run_id)
+        raise KeyboardInterrupt
+    errors = failures(result)
+    for _, error in errors:
+        if error.cls_name == "WarehouseBusy":
+            print(error.message.strip())
+            return NOT_RUN
+    with log.open("a", encoding="utf-8") as log_file:
+        for where, error in errors:
+            print(f"step failed: {where}: {error.message.strip()}")
+            print(f"{where}:\n{error.to_string()}", file=log_file)
+    summary: Summary = summarise(settings.warehouse_path(), result.success, build.checks)
+    print("\n".join(summary.lines))
+    print(f"took {time.monotonic() - started:.1f} s (run id {result.run_id})")
+    if not summary.ok:
+        return FAILED
+    return QUARANTINED if summary.quarantined else OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,34 +221,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     overrides = parse_overrides(parser, args.capture_year)
-
+    stop_on_signals()
     quiet_skipped_checks()
-    started = time.monotonic()
-    print(f"dumps folder: {settings.dumps_dir()}", flush=True)
-    log = settings.warehouse_dir() / "logs" / "last_run.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    print(f"building... (dbt's own output goes to {log})", flush=True)
-    # dbt's per-node lines are written to stdout by dagster-dbt: keep them, out of the way.
-    with log.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
-        build = execute_build(overrides, reload=args.reload)
-    print_steps(build)
-    result, checks = build.result, build.checks
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            error = event.event_specific_data.error
-            while error.cause is not None:  # the framework's wrapper says less than its cause
-                error = error.cause
-            print(f"step failed: {event.step_key}: {error.message.strip()}")
-    lines = summary_lines(settings.warehouse_path(), result.success, checks)
-    print("\n".join(lines))
-    print(f"took {time.monotonic() - started:.1f} s (run id {result.run_id})")
-    return 0 if lines[-1].endswith("OK") else 1
+    try:
+        return build_and_report(args, overrides)
+    except KeyboardInterrupt:
+        print("stopped: the run is marked canceled in Dagster; nothing was published")
+        return STOPPED
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        print(f"disk full: {error.filename or ''} {error.strerror}; free space and run again")
+        return NOT_RUN
 
 
 if __name__ == "__main__":
-    # What is imported by now lives as long as the process: frozen, Python's collector stops
-    # walking it in every full collection, and at exit (~1 s of a run over the seeds).
+    # What is imported by now lives as long as the process: frozen, the collector stops
+    # walking it in every full collection, and at exit (about a second of a run).
     gc.freeze()
     code = main()
-    gc.freeze()  # the same for what the run made: the interpreter's final collection skips it
+    gc.freeze()
     sys.exit(code)

@@ -1,20 +1,23 @@
-"""The figures a user checks after a run, read back from the warehouse."""
+"""The figures a user checks after a run, read back from the published warehouse."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
 from .landing.land import connect
+from .landing.quarantine import quarantined
 
 LATEST_VALIDATION = "run_id = (select arg_max(run_id, validated_at) from audit.validation_results)"
 # name -> (query, line template); a query whose tables are missing (a step failed) is skipped.
 FIGURES = {
     "dumps": (
-        """select count(*) filter (status = 'loaded'), count(*) filter (status = 'rejected')
+        """select count(*) filter (status = 'loaded'), count(*) filter (status = 'quarantined'),
+                  count(*) filter (status = 'rejected')
            from audit.dumps""",
-        "dumps:     {0} loaded, {1} rejected whole",
+        "dumps:     {0} loaded, {1} quarantined, {2} rejected whole",
     ),
     "entries": (
         "select sum(entries_parsed), sum(entries_loaded), sum(entries_rejected) from audit.dumps",
@@ -45,23 +48,26 @@ FIGURES = {
 }
 
 
-def rejected_files(con, limit: int = 10) -> list[str]:
-    """The files rejected whole, with their reasons (the first `limit`)."""
-    rows = con.execute(
-        "select file_name, reject_reason from audit.dumps where status = 'rejected' "
-        "order by file_name"
-    ).fetchall()
-    lines = [f"  rejected {name!r}: {reason}" for name, reason in rows[:limit]]
+@dataclass(frozen=True)
+class Summary:
+    lines: list[str]
+    ok: bool  # the run succeeded and published (or had nothing to publish)
+    quarantined: int  # dumps set aside in the published audit
+
+
+def listed(rows: dict[str, str], verb: str, limit: int = 10) -> list[str]:
+    """'  rejected 'x.txt': reason' lines for the first `limit` files."""
+    lines = [f"  {verb} {name!r}: {reason}" for name, reason in list(rows.items())[:limit]]
     if len(rows) > limit:
         lines.append(f"  ... and {len(rows) - limit} more (select * from audit.dumps)")
     return lines
 
 
-def summary_lines(
-    warehouse: Path, run_ok: bool, checks: list[dg.AssetCheckEvaluation]
-) -> list[str]:
-    """One line per figure, the failed checks, and a last line that says OK or FAILED."""
-    lines = []
+def summarise(warehouse: Path, run_ok: bool, checks: list[dg.AssetCheckEvaluation]) -> Summary:
+    """One line per figure, the dumps set aside, the checks, and a last line that says OK
+    (with the number of quarantined dumps, if any) or FAILED."""
+    lines: list[str] = []
+    quarantine: dict[str, str] = {}
     if run_ok and warehouse.exists():
         with connect(warehouse, read_only=True) as con:
             for query, template in FIGURES.values():
@@ -69,14 +75,27 @@ def summary_lines(
                     lines.append(template.format(*con.execute(query).fetchall()[0]))
                 except Exception:  # noqa: BLE001 - the tables of a step that did not run
                     continue
-            lines += rejected_files(con)
-    failed = [c for c in checks if not c.passed]
+            rejected = dict(
+                con.execute(
+                    "select file_name, reject_reason from audit.dumps "
+                    "where status = 'rejected' order by file_name"
+                ).fetchall()
+            )
+            lines += listed(rejected, "rejected")
+            quarantine = quarantined(con, schema="audit")
+            lines += listed(quarantine, "quarantined")
+    warned = [c for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.WARN]
+    failed = [c for c in checks if not c.passed and c.severity != dg.AssetCheckSeverity.WARN]
     lines.append(
-        f"checks:    {len(checks) - len(failed)} passed, {len(failed)} failed"
-        " (Great Expectations suites and dbt tests)"
+        f"checks:    {len(checks) - len(failed) - len(warned)} passed, {len(warned)} warned "
+        f"(dumps quarantined), {len(failed)} failed (Great Expectations suites and dbt tests)"
     )
+    lines += [f"  WARN   {c.asset_key.to_user_string()} {c.check_name}" for c in warned]
     lines += [f"  FAILED {c.asset_key.to_user_string()} {c.check_name}" for c in failed]
     ok = run_ok and not failed
     lines.append(f"warehouse: {warehouse}" + ("" if ok else " (not published: left as it was)"))
-    lines.append("result:    " + ("OK" if ok else "FAILED"))
-    return lines
+    if ok and quarantine:
+        lines.append(f"result:    OK, {len(quarantine)} dumps quarantined (exit status 3)")
+    else:
+        lines.append("result:    " + ("OK" if ok else "FAILED"))
+    return Summary(lines, ok, len(quarantine) if ok else 0)

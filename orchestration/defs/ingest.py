@@ -1,12 +1,13 @@
 """Ingest: the dump files, their parsed entries, and the raw tables they land in.
 
-`dump_files` is partitioned by dump (see partitions.py) with a single-run backfill policy: a
-run takes one dump or ten thousand, and pays Dagster's, Polars' and DuckDB's start-up once.
-The steps after it work on whatever the run's partitions selected, through files of the run
-(an inventory and a Parquet batch under the working folder, written chunk by chunk and landed
-by DuckDB from the files, so memory does not grow with the size of the run), and are not
-partitioned themselves: Dagster records every partition of every partitioned asset of a run, and at
-1,000 dumps six partitioned assets cost five minutes of bookkeeping for one of parsing.
+Every run looks at the whole dumps folder, and the load audit (raw.dumps) alone decides what
+is parsed: files that are new, or whose bytes, sidecar or parser version changed since they
+were landed. A run takes one new dump or ten thousand, and pays Dagster's, Polars' and
+DuckDB's start-up once. The steps hand over through files of the run (an inventory and a
+Parquet batch under the working folder, written chunk by chunk and landed by DuckDB from the
+files), so memory does not grow with the size of the run. Per-dump figures live in the audit
+and in each step's metadata, not in one Dagster partition per file: Dagster records every
+partition of a run, and at 1,000 dumps that bookkeeping cost minutes.
 """
 
 import time
@@ -17,12 +18,11 @@ import polars as pl
 
 from ..ingest.batch_files import BatchWriter, prune_batches
 from ..ingest.discovery import read_dump
-from ..ingest.inventory import Inventory, take_inventory
+from ..ingest.inventory import Inventory, dumps_to_look_at, landed_file_stats, take_inventory
 from ..ingest.limits import Limits
 from ..ingest.parse import PARSER_VERSION, parse_dumps
 from ..landing.land import land_parts, landed_fingerprints, landed_shas
 from .display import markdown_table
-from .partitions import WRITER_POOL, dumps_partitions
 from .progress import Progress
 from .resources import WarehouseResource
 
@@ -35,7 +35,6 @@ RAW_TABLES = {
 # Files are read, parsed and written to Parquet in chunks: memory stays bounded and progress
 # shows.
 CHUNK_FILES = 500
-SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 
 class ParseConfig(dg.Config):
@@ -50,36 +49,37 @@ def run_folder(warehouse: WarehouseResource, run_id: str) -> Path:
     return warehouse.work_dir() / "runs" / run_id
 
 
-@dg.asset(
-    group_name="ingest",
-    kinds={"python"},
-    partitions_def=dumps_partitions,
-    backfill_policy=SINGLE_RUN,
-)
+@dg.asset(group_name="ingest", kinds={"python"})
 def dump_files(
     context: dg.AssetExecutionContext, config: ParseConfig, warehouse: WarehouseResource
 ) -> None:
-    """The run's dump files, fingerprinted: new or changed ones are parsed, unchanged skipped."""
+    """The dumps folder against the load audit: new or changed dumps are parsed, unchanged
+    ones skipped (a stat per file, then a SHA-256 of those whose size or time changed)."""
     folder = warehouse.dumps_path()
-    landed = {} if config.reload else warehouse.read_work(landed_fingerprints)
+    if not folder.is_dir():
+        raise dg.Failure(f"dumps folder {folder} does not exist (PAPERS_DUMPS_DIR)")
     forced = set(config.capture_year_overrides)
-    landed = {k: v for k, v in landed.items() if k not in forced}
-    inventory = take_inventory(folder, context.partition_keys, landed, PARSER_VERSION)
-    inventory = Inventory(
-        [n for n in inventory.to_parse] + [n for n in inventory.unchanged if n in forced],
-        [n for n in inventory.unchanged if n not in forced],
-        inventory.missing,
+    # With capture years given by hand, every file is looked at (a SHA-256 each), as the
+    # overrides name files whose stat did not change.
+    look_at, missing = dumps_to_look_at(
+        folder,
+        warehouse.read_work(landed_file_stats),
+        PARSER_VERSION,
+        everything=config.reload or bool(forced),
     )
+    landed = {} if config.reload else warehouse.read_work(landed_fingerprints)
+    landed = {k: v for k, v in landed.items() if k not in forced}
+    inventory = take_inventory(folder, look_at, landed, PARSER_VERSION, forced)
     inventory.write(run_folder(warehouse, context.run.run_id) / "inventory.json")
-    for dump_id in inventory.missing:
+    for dump_id in missing:
         context.log.warning(f"dump {dump_id}: its file is no longer in {folder}; kept as loaded")
     context.add_output_metadata(
         {
             "folder": str(folder),
-            "dumps_in_run": len(context.partition_keys),
+            "looked_at": len(look_at),
             "to_parse": len(inventory.to_parse),
             "unchanged_skipped": len(inventory.unchanged),
-            "missing": len(inventory.missing),
+            "missing": len(missing),
         }
     )
 
@@ -168,8 +168,6 @@ def parsed_dumps(
         )
         for table, text in RAW_TABLES.items()
     ],
-    pool=WRITER_POOL,
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=2),
 )
 def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Land the parsed batch in DuckDB: each dump's rows replaced, the whole run in one

@@ -1,44 +1,58 @@
 """Great Expectations on every landed dump, shown as blocking asset checks.
 
-One check step validates every dump of the latest load (and any dump still failing from an
-earlier one) with both suites, so Great Expectations starts once per run, not once per dump.
-A failed expectation fails the check with severity ERROR, and because the checks block, the
-dbt marts downstream are not built on bad data.
+One check step validates every loaded dump not yet validated since it was landed (the run's,
+and any that a crashed run landed but never validated), with both suites, so Great
+Expectations starts once per run, not once per dump.
+
+A dump that fails an expectation is quarantined (landing/quarantine.py): its entries stay out
+of the marts, and the check fails with severity WARN, which does not block: the other dumps
+are built and published. A failure that cannot be pinned on a dump (an expectation that
+errors) fails with severity ERROR, and because the checks block, nothing downstream runs.
 """
 
 import dagster as dg
 
-from ..ingest.batch_files import part_paths, read_frame
-from ..quality import validation_worker
+from ..landing.quarantine import quarantine, quarantine_reasons
+from ..quality.validation import load_suite_json, validate_dumps
+from ..settings import EXPECTATIONS_DIR
 from .display import markdown_table
-from .ingest import run_folder
-from .partitions import WRITER_POOL
 from .resources import WarehouseResource
 
 SUITE_ASSETS = {"entries": ["raw", "entries"], "dumps": ["raw", "dumps"]}
 
-# The dumps this run landed, and any dump whose latest validation failed: a bad dump stays
-# blocking until it is fixed, even in runs that did not touch it.
-STILL_FAILING = """
-select distinct dump_id from raw.validation_results v
-where not success
-  and validated_at = (
-    select max(validated_at) from raw.validation_results w where w.dump_id = v.dump_id
+# Loaded dumps without a validation since they were (re)landed.
+NOT_VALIDATED = """
+select dump_id from raw.dumps as d
+where status = 'loaded'
+  and not exists (
+    select 1 from raw.validation_results as v
+    where v.dump_id = d.dump_id and v.validated_at >= d.loaded_at
+  )
+order by dump_id
+"""
+# Loaded dumps whose latest validation failed: only marts built by hand, past the checks,
+# can be built on them.
+LOADED_BUT_FAILING = """
+select distinct v.dump_id from raw.validation_results as v
+join raw.dumps as d on d.dump_id = v.dump_id and d.status = 'loaded'
+where not v.success
+  and v.validated_at = (
+    select max(validated_at) from raw.validation_results as w where w.dump_id = v.dump_id
   )
 """
 
 
-def dumps_to_validate(con, run_dump_ids: list[str]) -> list[str]:
-    failing = [row[0] for row in con.execute(STILL_FAILING).fetchall()]
-    loaded = {
-        row[0]
-        for row in con.execute(
-            "select dump_id from raw.dumps where status = 'loaded' "
-            "and dump_id in (select unnest(?::varchar[]))",
-            [sorted(set(run_dump_ids) | set(failing))],
-        ).fetchall()
-    }
-    return sorted(loaded)
+def expectation_notes() -> dict[str, str]:
+    """'suite.expectation(column)' -> the suite's note on why it matters."""
+    notes = {}
+    for suite in SUITE_ASSETS:
+        for expectation in load_suite_json(EXPECTATIONS_DIR / f"{suite}.json")["expectations"]:
+            kwargs = expectation.get("kwargs", {})
+            columns = [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
+            columns = columns or list(kwargs.get("column_list", []))
+            label = f"{suite}.{expectation['type']}({','.join(columns)})"
+            notes[label] = (expectation.get("meta") or {}).get("notes", "")
+    return notes
 
 
 @dg.multi_asset_check(
@@ -47,32 +61,39 @@ def dumps_to_validate(con, run_dump_ids: list[str]) -> list[str]:
             f"{suite}_suite",
             asset=asset,
             blocking=True,
-            description=f"Great Expectations suite expectations/{suite}.json on the landed dumps.",
+            description=f"Great Expectations suite expectations/{suite}.json on the landed "
+            "dumps; a dump that fails it is quarantined (WARN), an expectation that errors "
+            "blocks the run (ERROR).",
         )
         for suite, asset in SUITE_ASSETS.items()
     ],
-    pool=WRITER_POOL,
 )
 def great_expectations_suites(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    batch = run_folder(warehouse, context.run.run_id) / "parsed"
-    parts = part_paths(batch, "dumps")
-    run_dump_ids = read_frame(batch, "dumps")["dump_id"].to_list() if parts else []
     with warehouse.connect() as con:
-        dump_ids = dumps_to_validate(con, run_dump_ids)
-    context.log.info(f"validating {len(dump_ids)} dumps with Great Expectations")
-    # In the process `make run` started early when there is one (see validation_worker); it
-    # streams the entries a chunk at a time, so DuckDB needs little memory for it.
-    report = validation_worker.validate(
-        warehouse.work_path(),
-        dump_ids,
-        run_id=context.run.run_id,
-        data_docs_dir=warehouse.database_path().parent / "data_docs",
-    )
+        dump_ids = [row[0] for row in con.execute(NOT_VALIDATED).fetchall()]
+        context.log.info(f"validating {len(dump_ids)} dumps with Great Expectations")
+        report = validate_dumps(
+            con,
+            dump_ids,
+            run_id=context.run.run_id,
+            data_docs_dir=warehouse.database_path().parent / "data_docs",
+        )
+        errors = [o for o in report.failures() if o.error is not None]
+        failing = sorted(report.failed_dumps()) if not errors else []
+        reasons = quarantine_reasons(con, context.run.run_id, failing, expectation_notes())
+        quarantine(con, reasons)
+    for dump_id, found in reasons.items():
+        context.log.warning(
+            f"quarantined dump {dump_id}: "
+            + "; ".join(r["reason"] or r["expectation"] for r in found)
+        )
     for suite, asset in SUITE_ASSETS.items():
         outcomes = [o for o in report.outcomes if o.suite == suite]
         failures = report.failures_for(suite)
+        blocking = [f for f in failures if f.error is not None]
         for failure in failures:
-            context.log.error(
+            log = context.log.error if blocking else context.log.warning
+            log(
                 f"{suite} suite: {failure.expectation} on {failure.column} failed for dumps "
                 f"{', '.join(failure.failing_dump_ids)} ({failure.unexpected_count} rows)"
             )
@@ -80,12 +101,14 @@ def great_expectations_suites(context: dg.AssetCheckExecutionContext, warehouse:
             check_name=f"{suite}_suite",
             asset_key=dg.AssetKey(asset),
             passed=not failures,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
             metadata={
                 "dumps_validated": len(report.dumps_validated),
                 "expectations": len(outcomes),
                 "expectations_failed": len(failures),
-                "failing_dumps": sorted({d for f in failures for d in f.failing_dump_ids}),
+                "quarantined_dumps": sorted(
+                    {d for f in failures for d in f.failing_dump_ids} & set(reasons)
+                ),
                 "failed_expectations": [f.label for f in failures],
                 "failures": dg.MetadataValue.md(
                     markdown_table(

@@ -1,21 +1,21 @@
 """Resources shared by the assets: the DuckDB warehouse and the dbt CLI."""
 
-import importlib.metadata
 import os
-from collections.abc import Callable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
-from packaging import version
 
 from .. import settings
 from ..landing.land import connect
-from ..transform.dbt_server import dbt_executable
+from ..operations import warehouse_lock
+from ..operations.dead_runs import close_dead_runs, process_tags
+from ..operations.processes import ProcessRef
 
 T = TypeVar("T")
 
@@ -31,6 +31,34 @@ class WarehouseResource(dg.ConfigurableResource):
     database: str = ""
     work_database: str = ""
     dumps_dir: str = ""
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["WarehouseResource"]:
+        """For the length of a run: the warehouse to itself (a run that finds it busy waits),
+        and the runs a crash left open closed first (see orchestration/operations/)."""
+        run, instance = context.dagster_run, context.instance
+        if run is None or instance is None:  # a sensor or a schedule: reads only
+            yield self
+            return
+        me = ProcessRef.of(os.getpid(), "run")
+        # Tagged before waiting: a run killed while it waits is recognised as dead too.
+        instance.add_run_tags(run.run_id, process_tags(me))
+        lock = warehouse_lock.WarehouseLock(self.work_path()).acquire(
+            run.run_id, lambda line: say(context, line)
+        )
+        try:
+            close_dead_runs(
+                instance, run.job_name, run.run_id, lock.previous, lambda line: say(context, line)
+            )
+            yield self
+        finally:
+            lock.release()
+
+    def record_helper(self, pid: int, what: str) -> None:
+        """Note a process this run started (dbt): a run after a crash stops it if it lives."""
+        lock = warehouse_lock.held(self.work_path())
+        if lock is not None:
+            lock.record_child(pid, what)
 
     def database_path(self) -> Path:
         """The published snapshot."""
@@ -85,21 +113,16 @@ class WarehouseResource(dg.ConfigurableResource):
                 os.environ["PAPERS_WORK_DATABASE"] = before
 
 
-class VenvDbtCliResource(DbtCliResource):
-    """DbtCliResource without two start-up costs paid before every dbt process (both private
-    hooks of dagster-dbt: re-check them on upgrades; tests/test_dbt_project.py does)."""
+def dbt_executable() -> str:
+    """This environment's dbt (dagster-dbt would look for `dbt` on PATH)."""
+    return str(Path(sys.executable).with_name("dbt"))
 
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        """dagster-dbt asks `dbt --version` (~3 s of start-up) to learn what the executable
-        is; ours is this environment's own dbt-core, whose version we know."""
-        return version.parse(importlib.metadata.version("dbt-core"))
 
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        """dagster-dbt loads the dbt project in this process and parses its ~500 macros
-        (~2-3 s) for an adapter that only `fetch_row_counts` and `fetch_column_metadata` use;
-        the models use neither (row counts are in the published metadata)."""
-        return None
+def say(context: dg.InitResourceContext, line: str) -> None:
+    """A line for the person running it (the terminal of `make run`) and for the run's log."""
+    print(line, file=sys.stderr, flush=True)
+    if context.log is not None:
+        context.log.info(line)
 
 
 @dg.definitions
@@ -107,7 +130,7 @@ def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "warehouse": WarehouseResource(),
-            "dbt": VenvDbtCliResource(
+            "dbt": DbtCliResource(
                 project_dir=str(settings.DBT_PROJECT_DIR),
                 profiles_dir=str(settings.DBT_PROJECT_DIR),
                 dbt_executable=dbt_executable(),

@@ -7,49 +7,21 @@ assets that land the raw tables into the models that read them.
 import hashlib
 import os
 import shutil
+import signal
+import subprocess
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from .. import settings
 from ..landing import build_state
-from .partitions import WRITER_POOL
-from .resources import WarehouseResource, dbt_executable
-
-DBT_SOURCES = ("models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml")
-
-
-def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
-    """True when manifest.json is missing or older than any file dbt parses."""
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    for name in DBT_SOURCES:
-        path = project_dir / name
-        files = path.rglob("*") if path.is_dir() else [path]
-        if any(f.is_file() and f.stat().st_mtime > built for f in files):
-            return True
-    return False
-
-
-def prepare_dbt_project(project: DbtProject) -> None:
-    """Run `dbt parse` only when the manifest is stale; dbt's partial parse keeps it quick."""
-    if manifest_is_stale(Path(project.project_dir), Path(project.manifest_path)):
-        # Parse with the profile the runs use, so that their parse can be partial.
-        with WarehouseResource().dbt_env():
-            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-                ["parse", "--quiet"], target_path=project.target_path
-            ).wait()
-
-
-dbt_project = DbtProject(
-    project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR
-)
-prepare_dbt_project(dbt_project)
+from ..landing.faults import fault_point
+from ..transform.project import dbt_project
+from .resources import WarehouseResource
 
 
 class PapersDbtTranslator(DagsterDbtTranslator):
@@ -75,8 +47,6 @@ class PapersDbtTranslator(DagsterDbtTranslator):
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     dagster_dbt_translator=PapersDbtTranslator(),
-    pool=WRITER_POOL,
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=5),
 )
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
@@ -110,7 +80,16 @@ def dbt_models(
     seed_partial_parse(project_target, warehouse.work_path(), run_target)
     with warehouse.dbt_env():  # the dbt process starts inside cli()
         invocation = dbt.cli(args, context=context, target_path=run_target)
-    yield from invocation.stream()
+    warehouse.record_helper(invocation.process.pid, "dbt")
+    try:
+        for number, event in enumerate(invocation.stream(), start=1):
+            yield event
+            if number == 3:
+                fault_point("dbt")  # the tests' SIGKILL while dbt works
+    finally:
+        # Interrupted anywhere (dagster-dbt forwards an interrupt only while it reads dbt's
+        # output): dbt must not outlive the step, holding the database.
+        stop_process(invocation.process)
     keep_partial_parse(invocation.target_path, project_target, warehouse.work_path())
     prune_run_targets(project_target)
     if not whole:
@@ -119,6 +98,18 @@ def dbt_models(
         changed = build_state.record_dbt_built(con, incremental)
     if changed is not None:
         context.log.info(f"incremental build: {changed} papers rebuilt")
+
+
+def stop_process(process: subprocess.Popen, grace_seconds: float = 10.0) -> None:
+    """Stop a child that still runs as Ctrl-C would (dbt then rolls back), then for good."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def marts_up_to_date(warehouse: WarehouseResource) -> bool:

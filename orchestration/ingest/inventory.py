@@ -66,17 +66,36 @@ def maybe_changed(
     return selected
 
 
+def dumps_to_look_at(
+    folder: Path,
+    landed: Mapping[str, tuple[int, dt.datetime | None, str]],
+    parser_version: str,
+    everything: bool = False,
+) -> tuple[list[str], list[str]]:
+    """(dump_ids a run must look at, landed dump_ids whose file is gone), for the whole
+    folder against the audit's `landed` stats (see landed_file_stats): a stat per file, or
+    `everything` present."""
+    present = files_by_dump_id(folder)
+    missing = sorted(set(landed) - set(present))
+    if everything:
+        return sorted(present), missing
+    return maybe_changed(folder, present, landed, parser_version), missing
+
+
 def take_inventory(
     folder: Path,
     dump_ids: Iterable[str],
     landed: Mapping[str, tuple[str, str]],
     parser_version: str,
+    forced: Iterable[str] = (),
 ) -> Inventory:
     """Sort the asked-for dumps into to-parse, unchanged and missing.
 
-    `landed` maps dump_id -> (sha256, parser_version) from the audit.
+    `landed` maps dump_id -> (sha256, parser_version) from the audit; `forced` names dumps
+    (by dump_id or file name) parsed whether they changed or not.
     """
     present = files_by_dump_id(folder)
+    forced = set(forced)
     to_parse, unchanged, missing = [], [], []
     for dump_id in dump_ids:
         name = present.get(dump_id)
@@ -85,7 +104,7 @@ def take_inventory(
             continue
         fingerprint = landed.get(dump_id)
         # Never landed, or by another parser version: parsed anyway, so not read here first.
-        if fingerprint is None or fingerprint[1] != parser_version:
+        if fingerprint is None or fingerprint[1] != parser_version or {dump_id, name} & forced:
             to_parse.append(name)
         elif fingerprint[0] == file_sha256(folder / name):
             unchanged.append(name)

@@ -9,8 +9,10 @@ create table if not exists raw.dumps (
     sha256             varchar not null,    -- of the file's bytes
     size_bytes         bigint not null,
     modified_at        timestamp,           -- file modification time, UTC
-    status             varchar not null,    -- 'loaded' or 'rejected' (whole file)
+    status             varchar not null,    -- 'loaded', 'rejected' (whole file, by the parser)
+                                            -- or 'quarantined' (set aside by validation)
     reject_reason      varchar,             -- why the whole file was rejected
+    quarantine_reasons varchar,             -- JSON: the expectations a quarantined dump failed
     source_format      varchar,             -- 'text' | 'html' | 'json'
     layout             varchar,             -- text: 'with_metadata' | 'title_abstract' | 'glued';
                                             -- else the kind: 'html_list' | 'html_paper' | 'api_json'
@@ -18,6 +20,9 @@ create table if not exists raw.dumps (
     data_source        varchar,             -- html/json: 'embedded_json' | 'markup' | 'api'
     date_selector      varchar,             -- text: the page's date selector as printed, e.g. 'Jun 1'
     list_date          date,                -- html/json: the list's date, when the page has one
+    list_date_rule     varchar,             -- which rule decided list_date (ingest/api_json.py):
+                                            -- sidecar_listed_on | submitted_on_daily_at |
+                                            -- file_name_date | items_published_at | page_date
     search_query       varchar,             -- the `q` of a search page
     capture_year       integer,             -- year of the capture (sidecar, override or inferred)
     captured_on        date,                -- text: date selector + capture_year; pages: list date
@@ -42,7 +47,8 @@ create table if not exists raw.entries (
     arxiv_id            varchar,            -- e.g. '2504.18072' or 'hep-th/9901001' (no version)
     authors_count       integer,            -- '• N authors', or the number of names; null when not shown
     author_names        varchar[],          -- ordered; empty when the source names nobody
-    organisation        varchar,
+    organisation        varchar,            -- display name (an HF organisation's `fullname`)
+    organisation_handle varchar,            -- the organisation's HF handle (`name`), when given
     submitter           varchar,            -- HF username of who submitted it to Daily Papers
     published_on        date,
     published_on_text   varchar,            -- the date as printed or received
@@ -54,6 +60,8 @@ create table if not exists raw.entries (
     github_stars        integer,
     project_page        varchar,
     ai_keywords         varchar[],
+    ai_summary          varchar,            -- HF's AI-generated summary (never the abstract)
+    daily_rank          integer,            -- rank on its daily list, where a page gives it
     has_metadata        boolean not null    -- the entry carried authors/date facts
     -- Key (dump_id, position): checked by the landing (landing/land.py) and by dbt's tests,
     -- not declared: DuckDB writes a primary key's whole index again at every checkpoint

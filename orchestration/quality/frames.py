@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # Date columns go to GX as datetime.date objects: GX 1.x coerces a "1990-01-01" bound to a
 # datetime.date, and pandas refuses to compare its datetime64 Timestamps with a date.
-_DATE_COLUMNS = ("published_on", "captured_on")
+_DATE_COLUMNS = ("published_on", "captured_on", "saved_on", "inferred_captured_on")
 
 _ENTRIES_SQL = """
 select
@@ -96,7 +96,11 @@ select
     coalesce(p.hi, 0)::bigint as max_position,
     w.sha256,
     w.layout,
-    w.captured_on
+    w.captured_on,
+    -- The day the file was saved (its modification time, UTC, as the year rule reads it), and
+    -- the capture date when the year rule inferred it: the printed years may push it later.
+    w.modified_at::date as saved_on,
+    case when w.capture_rule like 'inferred%' then w.captured_on end as inferred_captured_on
 from wanted as w
 left join entry_rows as er on er.dump_id = w.dump_id
 left join reject_rows as rr on rr.dump_id = w.dump_id

@@ -43,6 +43,9 @@ class ExpectationOutcome:
     unexpected_count: int
     failing_dump_ids: tuple[str, ...]  # which dumps the unexpected rows belong to
     sample: tuple[str, ...]  # up to 5 short human-readable examples, e.g. "003_x#12: title=''"
+    # The expectation errored rather than found rows: not pinned on a dump, it counts
+    # against every dump of the run, and the run stops instead of quarantining them all.
+    error: str | None = None
 
     @property
     def label(self) -> str:
@@ -180,6 +183,7 @@ def combine_partials(
         unexpected_count=unexpected_count,
         failing_dump_ids=failing,
         sample=tuple(dict.fromkeys(sample))[:MAX_SAMPLES],
+        error=errors[0] if errors else None,
     )
     return outcome, failures
 
