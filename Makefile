@@ -16,7 +16,7 @@ export DO_NOT_TRACK := 1
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test dev lint bench clean venv browser
+.PHONY: run test dev lint bench clean venv browser fetch
 
 venv: $(STAMP)
 
@@ -42,6 +42,13 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster_home.py | $(STAMP)
 
 run: venv $(DBT_MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m orchestration.run
+
+# The only target that uses the network: Hugging Face's daily lists of SINCE..UNTIL (UNTIL
+# defaults to today) saved as dumps in PAPERS_DUMPS_DIR, which must then not be seeds/
+# (docs/fetching.md). `make fetch SINCE=2025-03-01 UNTIL=2025-03-05`
+fetch: venv
+	@test -n "$(SINCE)" || { echo "usage: make fetch SINCE=YYYY-MM-DD [UNTIL=YYYY-MM-DD]"; exit 2; }
+	$(BIN)/python -m orchestration.fetch --since $(SINCE) $(if $(UNTIL),--until $(UNTIL))
 
 test: venv browser $(DBT_MANIFEST)
 	$(BIN)/pytest
