@@ -92,6 +92,7 @@ def test_daily_papers_list():
         "authors_count": 6,
         "author_names": ZOO_AUTHORS,
         "organisation": None,
+        "organisation_handle": None,
         "submitter": "kschuerholt",
         "published_on": dt.date(2025, 4, 25),
         "published_on_text": "2025-04-25T05:06:07.000Z",
@@ -101,7 +102,9 @@ def test_daily_papers_list():
         "github_stars": None,
         "project_page": None,
         "ai_keywords": ZOO_KEYWORDS,
+        "ai_summary": f"{ZOO} is studied; see the abstract.",
         "listed_on": dt.date(2026, 4, 17),
+        "daily_rank": None,
     }
     # One author is hidden in the API (a duplicate): skipped in names and count.
     collapse = rows[1]
@@ -163,6 +166,7 @@ def test_single_paper_object():
         "authors_count": 3,
         "author_names": ["Adityanarayanan Radhakrishnan", "Mikhail Belkin", "Caroline Uhler"],
         "organisation": None,
+        "organisation_handle": None,
         "submitter": "nielsr",  # paper.submittedOnDailyBy
         "published_on": dt.date(2022, 4, 29),
         "published_on_text": "2022-04-29T17:58:26.000Z",
@@ -172,7 +176,9 @@ def test_single_paper_object():
         "github_stars": None,
         "project_page": None,
         "ai_keywords": [],
+        "ai_summary": None,
         "listed_on": dt.date(2026, 4, 17),
+        "daily_rank": None,
     }
     assert row["abstract"].endswith("where excessive depth is harmful.")
 
@@ -272,7 +278,8 @@ def test_wrong_field_types_mean_unknown():
         "arxiv_id": None,
         "authors_count": None,
         "author_names": [],
-        "organisation": "mit",
+        "organisation": "mit",  # no fullname: the handle stands in for it
+        "organisation_handle": "mit",
         "submitter": None,
         "published_on": None,
         "published_on_text": "29 April 2022",
@@ -282,7 +289,9 @@ def test_wrong_field_types_mean_unknown():
         "github_stars": 41,
         "project_page": None,
         "ai_keywords": ["kernel", "optimality"],
+        "ai_summary": None,
         "listed_on": None,
+        "daily_rank": None,
     }
 
 
@@ -438,7 +447,7 @@ JSON_VALUES = st.recursive(
 PAPER_KEYS = [
     "id", "title", "summary", "authors", "publishedAt", "submittedOnDailyAt", "upvotes",
     "githubRepo", "githubStars", "projectPage", "ai_keywords", "organization",
-    "submittedOnDailyBy",
+    "submittedOnDailyBy", "ai_summary", "submitterOrganization", "githubRepoAddedBy",
 ]  # fmt: skip
 PAPERS = st.fixed_dictionaries({}, optional={key: JSON_VALUES for key in PAPER_KEYS})
 ITEMS = st.fixed_dictionaries(
@@ -450,7 +459,9 @@ ITEMS = st.fixed_dictionaries(
         "numComments": JSON_VALUES,
         "submittedBy": JSON_VALUES,
         "organization": JSON_VALUES,
+        "submitterOrganization": JSON_VALUES,
         "publishedAt": JSON_VALUES,
+        "dailyPaperRank": JSON_VALUES,
     },
 )
 
@@ -466,9 +477,9 @@ def test_never_raises_on_decoded_bytes(data):
 
 
 @settings(max_examples=200)
-@given(st.lists(ITEMS | JSON_VALUES, max_size=6) | PAPERS | JSON_VALUES)
-def test_never_raises_on_odd_json(document):
-    result = parse_api_json(json.dumps(document))
+@given(st.lists(ITEMS | JSON_VALUES, max_size=6) | PAPERS | JSON_VALUES, st.text(max_size=30))
+def test_never_raises_on_odd_json(document, file_name):
+    result = parse_api_json(json.dumps(document), file_name=file_name)
     assert_frames(result)
     if isinstance(document, list):  # each item is an entry, a reject or a merged duplicate
         assert result.entries.height + result.rejects.height <= len(document)

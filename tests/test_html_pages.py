@@ -36,6 +36,7 @@ SELFKD = "Self-Knowledge Distillation with Progressive Refinement of Targets"
 NO_JSON = "no embedded JSON (DailyPapers data-props); read the cards' markup"
 STRIPPED = "DailyPapers div has no data-props; read the cards' markup"
 CUT_CARD = "card has no title link (h3 > a[href^='/papers/']): cut off?"
+NO_PAPER_JSON = "no embedded JSON (PaperContent data-props); read the page's markup"
 
 # file: (kind, page_type, list_date, search_query, data_source, entries, rejects, problems)
 PAGES = {
@@ -56,8 +57,9 @@ PAGES = {
         "html_list", "daily", dt.date(2026, 4, 17), None, "markup", 2, 1, (NO_JSON,)),
     "paper_2504.18072.html": ("html_paper", "paper", None, None, "embedded_json", 1, 0, ()),
     "paper_2003.00982_no_json.html": (
-        "html_paper", "paper", None, None, "markup", 1, 0,
-        ("no embedded JSON (PaperContent data-props); read the page's markup",)),
+        "html_paper", "paper", None, None, "markup", 1, 0, (NO_PAPER_JSON,)),
+    "paper_2509.05117_no_json.html": (  # AI summary, comments, yearless date: test_schema_eras
+        "html_paper", "paper", None, None, "markup", 1, 0, (NO_PAPER_JSON,)),
 }  # fmt: skip
 
 
@@ -125,7 +127,8 @@ def test_daily_list_from_embedded_json():
             "Puja Trivedi",
             "Nesreen Ahmed",
         ],
-        "organisation": "AI at Meta",  # the org's fullname, not its handle `facebook`
+        "organisation": "AI at Meta",  # the org's fullname; its handle kept beside it
+        "organisation_handle": "facebook",
         "submitter": "akhaliq",
         "published_on": dt.date(2024, 3, 16),
         "published_on_text": "2024-03-16T21:40:59.000Z",
@@ -140,7 +143,9 @@ def test_daily_list_from_embedded_json():
             "backpropagation",
             "forward-forward algorithm",
         ],
+        "ai_summary": "Forward Learning of Graph Neural Networks is studied; see the abstract.",
         "listed_on": dt.date(2026, 1, 8),
+        "daily_rank": None,
     }
     # A hidden (duplicate) author is skipped: 6 names, as the text dumps' `6 authors`.
     assert (collapse["title"], collapse["authors_count"], len(collapse["author_names"])) == (
@@ -210,6 +215,7 @@ def test_paper_page_from_embedded_json():
             "Damian Borth",
         ],
         "organisation": None,
+        "organisation_handle": None,
         "submitter": "kschuerholt",
         "published_on": dt.date(2025, 4, 25),
         "published_on_text": "2025-04-25T05:06:07.000Z",
@@ -224,7 +230,10 @@ def test_paper_page_from_embedded_json():
             "phase transitions",
             "loss landscape",
         ],
+        "ai_summary": "A Model Zoo on Phase Transitions in Neural Networks is studied; see the "
+        "abstract.",
         "listed_on": dt.date(2025, 4, 28),
+        "daily_rank": 7,  # the props' dailyPaperRank
     }
 
 
@@ -249,6 +258,7 @@ def test_paper_page_from_markup():
             "Xavier Bresson",
         ],
         "organisation": None,  # upvoter avatars further down are people, not an org
+        "organisation_handle": None,
         "submitter": "vijaydwivedi",  # the profile link, not the display name
         "published_on": dt.date(2020, 3, 2),
         "published_on_text": "Mar 2, 2020",
@@ -258,7 +268,9 @@ def test_paper_page_from_markup():
         "github_stars": 2630,  # printed `2.63k`
         "project_page": "https://graphdeeplearning.github.io/project/benchmarking-gnns/",
         "ai_keywords": [],
+        "ai_summary": None,
         "listed_on": None,
+        "daily_rank": None,
     }
 
 
@@ -273,6 +285,7 @@ def test_broken_json_falls_back_to_cards_rendered_twice():
         "authors_count": 3,  # `3 authors`; the names are not in the card
         "author_names": [],
         "organisation": None,
+        "organisation_handle": None,
         "submitter": None,
         "published_on": dt.date(2018, 8, 23),
         "published_on_text": "Aug 23, 2018",  # `Published on` (desktop block) left out
@@ -282,7 +295,9 @@ def test_broken_json_falls_back_to_cards_rendered_twice():
         "github_stars": 636,
         "project_page": None,
         "ai_keywords": [],
+        "ai_summary": None,
         "listed_on": None,
+        "daily_rank": None,
     }
     assert (selfkd["title"], selfkd["upvotes"], selfkd["comments_count"]) == (SELFKD, 0, 0)
     assert (selfkd["authors_count"], selfkd["published_on"]) == (4, dt.date(2020, 6, 22))
@@ -299,9 +314,11 @@ def test_compact_cards_without_json():
         ("What Can Be Learnt With Wide Convolutional Neural Networks?", "2208.01003", 0, 0,
          "taesiri"),
     ]  # fmt: skip
-    # Compact cards print no abstract, authors or date.
+    # Compact cards print no abstract, authors or date; each is listed on the page's date.
     for column in ("abstract", "authors_count", "published_on", "published_on_text"):
         assert result.entries[column].null_count() == 3
+    assert set(result.entries["listed_on"]) == {dt.date(2026, 3, 11)}
+    assert result.list_date_rule == "page_date"
 
 
 def test_truncated_card_is_a_reject():
@@ -394,16 +411,6 @@ def test_duplicate_cards_in_separate_articles_count_once():
         (2, ZOO, 0, None),
     ]
     assert (result.page_type, result.list_date) == ("daily", None)
-
-
-def test_yearless_card_date_keeps_the_text():
-    page = (
-        '<html><link rel="canonical" href="https://huggingface.co/papers/trending"><main><article>'
-        f'<h3><a href="/papers/2204.14126">{WIDE}</a></h3><span>·</span><span>Apr 29</span>'
-        "</article></main></html>"
-    )
-    row = parse_html(page).entries.row(0, named=True)
-    assert (row["published_on"], row["published_on_text"]) == (None, "Apr 29")
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,10 @@ def test_an_older_warehouse_gains_the_new_columns(tmp_path, seed_batch):
         land_batch(con, seed_batch)
         columns = {r[0] for r in con.execute("describe raw.entries").fetchall()}
         assert {"arxiv_id", "author_names", "upvotes", "github_stars"} <= columns
+        assert {"organisation_handle", "ai_summary", "daily_rank"} <= columns
         assert con.execute("select count(arxiv_id) from raw.entries").fetchall() == [(13,)]
+        dumps = {r[0] for r in con.execute("describe raw.dumps").fetchall()}
+        assert "list_date_rule" in dumps
 
 
 def test_a_repeated_link_key_rolls_the_batch_back_and_says_where(con, seed_batch):

@@ -34,9 +34,19 @@ EXPECTED = {
     "tests/fixtures/html/truncated_card.html": "html_list",
     "tests/fixtures/html/paper_2504.18072.html": "html_paper",
     "tests/fixtures/html/paper_2003.00982_no_json.html": "html_paper",
+    "tests/fixtures/html/paper_2509.05117_no_json.html": "html_paper",
     "tests/fixtures/json/daily_papers_2026-04-17.json": "api_json",
     "tests/fixtures/json/paper_2204.14126.json": "api_json",
     "tests/fixtures/json/search_neural_tangent_kernel.json": "api_json",
+    # One daily response per schema era of /api/daily_papers (see tests/fixtures/README.md).
+    "tests/fixtures/json/2024-11-21.json": "api_json",
+    "tests/fixtures/json/daily_2025-03-05.json": "api_json",
+    "tests/fixtures/json/daily_2025-04-28.json": "api_json",
+    "tests/fixtures/json/daily_2025-06-17.json": "api_json",
+    "tests/fixtures/json/daily_2025-09-26.json": "api_json",
+    "tests/fixtures/json/daily_2025-10-08.json": "api_json",
+    "tests/fixtures/json/daily_2025-12-15.json": "api_json",
+    "tests/fixtures/json/daily_2026-02-23.json": "api_json",
 }
 
 

@@ -9,6 +9,7 @@ recorded with the dump so a user can audit it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 MONTHS = {
@@ -26,6 +27,9 @@ RULE_OVERRIDE_YEAR = "override_capture_year"
 RULE_MTIME = "inferred_from_file_mtime"
 RULE_PRINTED_YEARS = "inferred_after_printed_years"
 RULE_NO_SELECTOR = "no_date_selector"
+# Rule of a paper date printed without a year and dated by its arXiv id (published_year_rule).
+RULE_ARXIV_ID = "arxiv_id"
+_NEW_STYLE_ID = re.compile(r"(\d{2})(\d{2})\.\d{4,5}")
 
 
 def month_number(name: str) -> int:
@@ -120,3 +124,15 @@ def yearless_date(month: int, day: int, capture: Capture) -> tuple[dt.date | Non
     if on is not None and capture.captured_on is not None and on > capture.captured_on:
         return safe_date(capture.year - 1, month, day), "year_before_capture"
     return on, "capture_year"
+
+
+def arxiv_id_date(month: int, day: int, arxiv_id: str | None) -> dt.date | None:
+    """A paper date printed without a year (`Sep 28`) dated by a new-style arXiv id: `2509.x`
+    was submitted in September 2025, and arXiv publishes a paper in its id's month or days
+    later, so the date is the first (month, day) not before the id's month (`Jan 2` of
+    `2512.x` is in 2026). None for old-style ids, which carry a two-digit year only."""
+    match = _NEW_STYLE_ID.fullmatch(arxiv_id or "")
+    if match is None:
+        return None
+    year, id_month = 2000 + int(match.group(1)), int(match.group(2))
+    return safe_date(year + 1 if month < id_month else year, month, day)

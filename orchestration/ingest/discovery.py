@@ -39,6 +39,7 @@ class DumpFile:
     sidecar_captured_on: dt.date | None = None
     sidecar_capture_year: int | None = None
     sidecar_error: str | None = None
+    sidecar_listed_on: dt.date | None = None  # the list date a fetcher asked for
 
     @property
     def size_bytes(self) -> int:
@@ -81,33 +82,52 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def read_sidecar(path: Path) -> tuple[dt.date | None, int | None, str | None]:
-    """(captured_on, capture_year, error) from `<dump>.meta.json`, if there is one.
+def _sidecar_date(value: object) -> dt.date | None:
+    """A sidecar's date: `2026-06-01`, or the UTC day of a timestamp (`...T10:00:00Z`)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not a date")
+    if len(value.strip()) == 10:
+        return dt.date.fromisoformat(value.strip())
+    stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    return (stamp.astimezone(dt.UTC) if stamp.tzinfo else stamp).date()
 
-    The sidecar is how a user states when a page was saved: `{"captured_on": "2026-06-01"}`
-    or `{"capture_year": 2026}`. A broken sidecar is reported, not fatal.
+
+def read_sidecar_facts(path: Path) -> tuple[dt.date | None, int | None, dt.date | None, str | None]:
+    """(captured_on, capture_year, listed_on, error) from `<dump>.meta.json`, if there is one.
+
+    The sidecar is how a user, or the fetcher, states when a page was saved and which daily
+    list it is: `{"captured_on": "2026-06-01"}`, `{"capture_year": 2026}`,
+    `{"listed_on": "2025-03-04"}`. A broken sidecar is reported, not fatal.
     """
     sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
     if not sidecar.exists():
-        return None, None, None
+        return None, None, None, None
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        captured_on = meta.get("captured_on")
         year = meta.get("capture_year")
         return (
-            dt.date.fromisoformat(captured_on) if captured_on else None,
+            _sidecar_date(meta.get("captured_on")),
             int(year) if year is not None else None,
+            _sidecar_date(meta.get("listed_on")),
             None,
         )
     except (ValueError, TypeError, AttributeError, OSError) as error:
-        return None, None, f"sidecar {sidecar.name} ignored: {error}"
+        return None, None, None, f"sidecar {sidecar.name} ignored: {error}"
+
+
+def read_sidecar(path: Path) -> tuple[dt.date | None, int | None, str | None]:
+    """(captured_on, capture_year, error) from `<dump>.meta.json` (see read_sidecar_facts)."""
+    captured_on, year, _, error = read_sidecar_facts(path)
+    return captured_on, year, error
 
 
 def read_dump(path: Path, folder: Path) -> DumpFile:
     """Read one file: its bytes, SHA-256, modification time (UTC) and sidecar."""
     data = path.read_bytes()
     file_name = path.relative_to(folder).as_posix()
-    captured_on, year, error = read_sidecar(path)
+    captured_on, year, listed_on, error = read_sidecar_facts(path)
     return DumpFile(
         path=path,
         file_name=file_name,
@@ -118,6 +138,7 @@ def read_dump(path: Path, folder: Path) -> DumpFile:
         sidecar_captured_on=captured_on,
         sidecar_capture_year=year,
         sidecar_error=error,
+        sidecar_listed_on=listed_on,
     )
 
 

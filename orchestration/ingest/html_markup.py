@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from .arxiv import normalise_arxiv_id
+from .dates import arxiv_id_date
 from .page_parse import (
     PRINTED_DATE,
     Row,
@@ -22,14 +23,18 @@ from .page_parse import (
     list_date_from,
     parse_count,
     printed_date,
+    yearless_month_day,
 )
 
 _COUNT_AT_END = re.compile(r"(\d[\d.,]*\s*[kKmM]?|-)\s*$")
 _AUTHORS = re.compile(r"^(?:·\s*)?(\d+)\s+authors?$")
 _CARD_DATE = re.compile(rf"·\s*(?:Published on\s+)?({PRINTED_DATE})")
 _PUBLISHED = re.compile(rf"Published on\s+({PRINTED_DATE})")
+_DAILY_RANK = re.compile(r"#(\d{1,4}) Paper of the day")
 _GITHUB_REPO = re.compile(r"^https://github\.com/[^/?#\s]+/[^/?#\s]+")
 _ORG_HREF = re.compile(r"^/([A-Za-z0-9][\w.-]*)$")
+# The label of the AI summary a paper page shows above the arXiv abstract.
+AI_SUMMARY_LABEL = "AI-generated summary"
 
 
 def page_url(tree: LexborHTMLParser) -> str:
@@ -87,8 +92,8 @@ def _submitter(scope: LexborNode) -> tuple[str | None, set[str]]:
     return None, set()
 
 
-def _organisation(scope: LexborNode, skip: set[str]) -> str | None:
-    """The organisation's full name: the span in `a[href="/<org>"]` that holds
+def _organisation(scope: LexborNode, skip: set[str]) -> tuple[str | None, str | None]:
+    """(full name, handle) of the organisation: the span in `a[href="/<org>"]` that holds
     `img[alt=<org>]` (anchors in the `Submitted by` block are skipped)."""
     for anchor in scope.css('a[href^="/"]'):
         href = anchor.attributes.get("href") or ""
@@ -98,8 +103,18 @@ def _organisation(scope: LexborNode, skip: set[str]) -> str | None:
             continue
         full_name = anchor.css_first("span")  # avatars without a name span are people
         if full_name is not None and clean_text(full_name.text()):
-            return clean_text(full_name.text())
-    return None
+            return clean_text(full_name.text()), slug[1]
+    return None, None
+
+
+def _published(text: str | None, arxiv_id: str | None) -> Row:
+    """published_on and its text from a printed date; a yearless one (`Sep 28`, the render
+    year left out) is dated by a new-style arXiv id, else left to the capture (page_batch)."""
+    if not text:
+        return {"published_on": None, "published_on_text": None}
+    month_day = yearless_month_day(text)
+    on = arxiv_id_date(*month_day, arxiv_id) if month_day else printed_date(text)
+    return {"published_on": on, "published_on_text": text}
 
 
 def _links(scope: LexborNode) -> Row:
@@ -141,16 +156,65 @@ def card_row(card: LexborNode) -> Row | None:
     authors = next((m for m in counts if m), None)
     abstract = next((t for p in card.css("p") if (t := clean_text(p.text()))), None)
     submitter, skip = _submitter(card)
+    organisation, handle = _organisation(card, skip)
     row.update(
         title=title,
         abstract=abstract,
         authors_count=int(authors[1]) if authors else None,
-        organisation=_organisation(card, skip),
+        organisation=organisation,
+        organisation_handle=handle,
         submitter=submitter,
-        published_on=printed_date(date[1]) if date else None,
-        published_on_text=date[1] if date else None,
+        **_published(date[1] if date else None, row["arxiv_id"]),
     )
     return row
+
+
+def _ai_summary(scope: LexborNode) -> str | None:
+    """The AI summary: the first paragraph in the block labelled AI_SUMMARY_LABEL."""
+    for node in scope.css(f':lexbor-contains("{AI_SUMMARY_LABEL}")'):  # the label's own element
+        if clean_text(node.text()) != AI_SUMMARY_LABEL:
+            continue
+        block = node.parent
+        for _ in range(3):  # the label sits in the block, or in a header row of it
+            if block is None:
+                break
+            texts = [t for p in block.css("p") if (t := clean_text(p.text())) != AI_SUMMARY_LABEL]
+            if any(texts):
+                return next(t for t in texts if t)
+            block = block.parent
+    return None
+
+
+def _abstract(scope: LexborNode, ai_summary: str | None) -> str | None:
+    """The arXiv abstract: the first paragraph after the `Abstract` heading that is not the
+    AI summary (pages show that summary above the abstract, in the same section)."""
+    heading = next((h for h in scope.css("h2, h3") if clean_text(h.text()) == "Abstract"), None)
+    if heading is None or heading.parent is None:
+        return None
+    passed = False
+    for node in heading.parent.traverse():
+        if node.mem_id == heading.mem_id:
+            passed = True
+        elif passed and node.tag == "p":
+            text = clean_text(node.text())
+            if text and text != ai_summary and text != AI_SUMMARY_LABEL:
+                return text
+    return None
+
+
+def _comments_shown(scope: LexborNode) -> int | None:
+    """Comments on a paper page: the `#community` link's count, else the comments shown in
+    the community section (`#community`, or the block of a `Community` heading), each of
+    which prints when it was posted in a `time` element; None without either."""
+    linked = _count_in(scope.css_first('a[href$="#community"]'))
+    if linked is not None:
+        return linked
+    section = scope.css_first('[id="community"]')
+    if section is None:
+        headings = scope.css("h2, h3")
+        heading = next((h for h in headings if h.text().strip().startswith("Community")), None)
+        section = heading.parent if heading is not None else None
+    return len(section.css("time")) if section is not None else None
 
 
 def paper_row(tree: LexborHTMLParser, scope: LexborNode) -> Row:
@@ -159,24 +223,28 @@ def paper_row(tree: LexborHTMLParser, scope: LexborNode) -> Row:
     h1 = scope.css_first("h1")
     row = _links(scope)
     names = [n for s in scope.css("span.author") if (n := (clean_text(s.text()) or "").strip(" ,"))]
-    heading = next((h for h in scope.css("h2, h3") if clean_text(h.text()) == "Abstract"), None)
-    abstract = heading.parent.css_first("p") if heading and heading.parent else None
-    published = _PUBLISHED.search(clean_text(scope.text(separator=" ")) or "")
+    ai_summary = _ai_summary(scope)
+    text = clean_text(scope.text(separator=" ")) or ""
+    published, rank = _PUBLISHED.search(text), _DAILY_RANK.search(text)
     project = next((a for a in scope.css("a[href]") if "project page" in a.text().lower()), None)
     submitter, skip = _submitter(scope)
     if row["arxiv_id"] is None:  # no arXiv link: the page's own URL names the paper
         row["arxiv_id"] = normalise_arxiv_id(urlsplit(page_url(tree)).path.split("/papers/")[-1])
     # The organisation sits in the title block; avatars further down are upvoters, people.
     header = h1.parent if h1 is not None and h1.parent is not None else scope
+    organisation, handle = _organisation(header, skip)
     row.update(
         title=clean_text(h1.text()) if h1 else None,
-        abstract=clean_text(abstract.text()) if abstract else None,
+        abstract=_abstract(scope, ai_summary),
         authors_count=len(names) or None,
         author_names=names,
-        organisation=_organisation(header, skip),
+        organisation=organisation,
+        organisation_handle=handle,
         submitter=submitter,
-        published_on=printed_date(published[1]) if published else None,
-        published_on_text=published[1] if published else None,
+        comments_count=_comments_shown(scope),
         project_page=project.attributes.get("href") if project else None,
+        ai_summary=ai_summary,
+        daily_rank=int(rank[1]) if rank else None,
+        **_published(published[1] if published else None, row["arxiv_id"]),
     )
     return row

@@ -16,7 +16,13 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .api_json import common_listed_on, listing_from_props, rows_from_items
+from .api_json import (
+    RULE_PAGE,
+    RULE_SUBMITTED_ON_DAILY,
+    common_listed_on,
+    listing_from_props,
+    rows_from_items,
+)
 from .html_markup import card_row, paper_row, url_facts
 from .page_parse import PageParse, Reject, Row, empty_parse, entries_frame, rejects_frame
 
@@ -133,9 +139,15 @@ def _list_parse(
     rejects: list[Reject],
     problems: list[str],
 ) -> PageParse:
-    """A list page's PageParse; a daily list with no printed date takes its items' day."""
+    """A list page's PageParse; a daily list with no printed date takes its items' day, and
+    its items with no day of their own take the list's."""
+    rule = RULE_PAGE if list_date is not None else None
     if page_type == "daily" and list_date is None:
         list_date = common_listed_on(rows)
+        rule = RULE_SUBMITTED_ON_DAILY if list_date is not None else None
+    if page_type == "daily" and list_date is not None:
+        for row in rows:
+            row["listed_on"] = row.get("listed_on") or list_date
     if not rows:
         problems.append("no paper entries found on the page")
     return PageParse(
@@ -147,6 +159,7 @@ def _list_parse(
         entries=entries_frame(rows),
         rejects=rejects_frame(rejects),
         problems=tuple(problems),
+        list_date_rule=rule if page_type in {"daily", "week", "month"} else None,
     )
 
 

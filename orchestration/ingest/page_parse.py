@@ -25,7 +25,8 @@ PAGE_ENTRY_SCHEMA = {
     "arxiv_id": pl.String,
     "authors_count": pl.Int32,
     "author_names": pl.List(pl.String),
-    "organisation": pl.String,
+    "organisation": pl.String,  # display name (`fullname`)
+    "organisation_handle": pl.String,  # the organisation's HF handle (`name`)
     "submitter": pl.String,
     "published_on": pl.Date,
     "published_on_text": pl.String,
@@ -35,7 +36,9 @@ PAGE_ENTRY_SCHEMA = {
     "github_stars": pl.Int32,
     "project_page": pl.String,
     "ai_keywords": pl.List(pl.String),
+    "ai_summary": pl.String,
     "listed_on": pl.Date,
+    "daily_rank": pl.Int32,  # rank on its daily list, where a page gives it (paper pages)
 }
 REJECT_SCHEMA = {"position": pl.Int32, "reason": pl.String, "raw_text": pl.String}
 _LIST_COLUMNS = frozenset(n for n, t in PAGE_ENTRY_SCHEMA.items() if t == pl.List(pl.String))
@@ -72,6 +75,7 @@ class PageParse:
     entries: pl.DataFrame  # PAGE_ENTRY_SCHEMA, positions 1..n in page order, no duplicates
     rejects: pl.DataFrame  # REJECT_SCHEMA
     problems: tuple[str, ...] = field(default=())  # page-level notes
+    list_date_rule: str | None = None  # which rule decided list_date (see api_json.py)
 
 
 def clean_text(value: Any) -> str | None:
@@ -164,6 +168,16 @@ def iso_date(value: Any) -> dt.date | None:
         except OverflowError:
             return None
     return stamp.date()
+
+
+def yearless_month_day(text: str | None) -> tuple[int, int] | None:
+    """(month, day) of a date printed without a year (`Sep 28`, `Published on Sep 28`)."""
+    if not text:
+        return None
+    match = _PRINTED.match(re.sub(r"^Published on\s+", "", text.strip()))
+    if not match or match.group(3) or match.group(1).lower() not in _MONTHS:
+        return None
+    return _MONTHS.index(match.group(1).lower()) + 1, int(match.group(2))
 
 
 def printed_date(text: str | None) -> dt.date | None:

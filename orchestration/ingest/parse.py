@@ -27,7 +27,7 @@ from .screening import Screened, screen
 from .text_batch import NOT_A_DUMP, text_path
 
 # Bump when parsing changes what lands: every dump parsed by an older version is reloaded.
-PARSER_VERSION = "2.0.0"
+PARSER_VERSION = "2.1.0"
 
 DUMPS_SCHEMA = {
     "dump_id": pl.String,
@@ -43,6 +43,7 @@ DUMPS_SCHEMA = {
     "data_source": pl.String,
     "date_selector": pl.String,
     "list_date": pl.Date,
+    "list_date_rule": pl.String,
     "search_query": pl.String,
     "capture_year": pl.Int32,
     "captured_on": pl.Date,
@@ -65,6 +66,7 @@ ENTRIES_SCHEMA = {
     "authors_count": pl.Int32,
     "author_names": pl.List(pl.String),
     "organisation": pl.String,
+    "organisation_handle": pl.String,
     "submitter": pl.String,
     "published_on": pl.Date,
     "published_on_text": pl.String,
@@ -76,6 +78,8 @@ ENTRIES_SCHEMA = {
     "github_stars": pl.Int32,
     "project_page": pl.String,
     "ai_keywords": pl.List(pl.String),
+    "ai_summary": pl.String,
+    "daily_rank": pl.Int32,
     "has_metadata": pl.Boolean,
 }
 REJECTS_SCHEMA = {
