@@ -180,9 +180,15 @@ def build_and_report(args: argparse.Namespace, overrides: dict[str, int]) -> int
     log = settings.warehouse_dir() / "logs" / "last_run.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     print(f"building... (the run's full log: {log})", flush=True)
-    # dbt's per-node lines are written to stdout by dagster-dbt: keep them, out of the way.
-    with log.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
-        build = execute_build(overrides, reload=args.reload)
+    # dbt's per-node lines are written to stdout by dagster-dbt: keep them, out of the way, in
+    # a file of this process until the run ends (a run waiting for another must not write
+    # over the other's log).
+    own_log = log.with_name(f"run-{os.getpid()}.log")
+    try:
+        with own_log.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
+            build = execute_build(overrides, reload=args.reload)
+    finally:
+        os.replace(own_log, log)
     print_steps(build)
     result = build.result
     if interrupted(result):

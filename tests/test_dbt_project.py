@@ -60,18 +60,13 @@ def test_unit_tests_pass(tmp_path):
     assert done and int(done.group(1)) >= 7, result.stdout[-3000:]
 
 
-def test_dbt_resource_overrides_still_hook_into_dagster_dbt():
-    """VenvDbtCliResource overrides two private methods of dagster-dbt's DbtCliResource to
-    skip start-up work; an upgrade that renames them would silently bring the cost back."""
+def test_the_dbt_resource_is_dagster_dbts_own():
+    """dbt runs the way dagster-dbt runs it: its DbtCliResource, this environment's dbt."""
     from dagster_dbt import DbtCliResource
 
-    from orchestration.defs.resources import VenvDbtCliResource, dbt_executable
+    from orchestration.defs.resources import dbt_executable, resources
 
-    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
-        assert name in vars(DbtCliResource), f"dagster-dbt no longer has {name}"
-        assert name in vars(VenvDbtCliResource)
-    resource = VenvDbtCliResource(
-        project_dir=str(settings.DBT_PROJECT_DIR), dbt_executable=dbt_executable()
-    )
-    assert resource._initialize_dbt_core_adapter(["build"]) is None
-    assert str(resource._cli_version).startswith("1.11.")
+    dbt_resource = resources().resources["dbt"]
+    assert type(dbt_resource) is DbtCliResource
+    assert dbt_resource.dbt_executable == dbt_executable()
+    assert Path(dbt_executable()).parent == Path(sys.executable).parent

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from orchestration.defs.automation import RANGE_END, RANGE_START
 from orchestration.defs.resources import WarehouseResource
 from orchestration.run import load_definitions
 
@@ -36,7 +35,7 @@ def test_all_definitions_load(defs):
     }
     assert expected <= keys
     assert defs.resolve_job_def("build_warehouse") is not None
-    assert {s.name for s in defs.schedules} == {"daily_build"}
+    assert {s.name for s in defs.schedules} == {"daily_build", "daily_fetch"}
     assert {s.name for s in defs.sensors} == {"new_dumps_sensor"}
 
 
@@ -64,7 +63,7 @@ def test_validation_checks_block(defs):
     assert checks == {("raw/entries", "entries_suite"): True, ("raw/dumps", "dumps_suite"): True}
 
 
-def test_sensor_registers_new_dumps_and_runs_them_alone(defs, tmp_path, monkeypatch):
+def test_sensor_starts_a_run_when_the_folder_changes(defs, tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERS_DUMPS_DIR", str(tmp_path))
     sensor = defs.resolve_sensor_def("new_dumps_sensor")
     instance = dg.DagsterInstance.ephemeral()
@@ -74,40 +73,39 @@ def test_sensor_registers_new_dumps_and_runs_them_alone(defs, tmp_path, monkeypa
         with dg.build_sensor_context(
             instance=instance, cursor=cursor, resources={"warehouse": warehouse}
         ) as context:
-            result = sensor(context)
-            if isinstance(result, dg.SensorResult):
-                for request in result.dynamic_partitions_requests:
-                    instance.add_dynamic_partitions(
-                        request.partitions_def_name, request.partition_keys
-                    )
-            return result, context.cursor
+            return sensor(context), context.cursor
 
     (tmp_path / "a.txt").write_text("x")
     (tmp_path / "b.txt").write_text("y")
     first, cursor = tick()
-    assert [r.tags[RANGE_START] for r in first.run_requests] == ["a.txt"]
-    assert [r.tags[RANGE_END] for r in first.run_requests] == ["b.txt"]
-    assert instance.get_dynamic_partitions("dumps") == ["a.txt", "b.txt"]
+    assert isinstance(first, dg.RunRequest) and first.run_key.startswith("dumps-")
 
     quiet, cursor = tick(cursor)
     assert isinstance(quiet, dg.SkipReason)
 
-    (tmp_path / "c.txt").write_text("z")
     (tmp_path / "a.txt").write_text("changed bytes")
-    again, cursor = tick(cursor)
-    by_kind = {
-        ("range" if r.partition_key is None else r.partition_key): r for r in again.run_requests
-    }
-    assert set(by_kind) == {"range", "a.txt"}
-    assert by_kind["range"].tags[RANGE_START] == by_kind["range"].tags[RANGE_END] == "c.txt"
+    changed, cursor = tick(cursor)
+    assert isinstance(changed, dg.RunRequest) and changed.run_key != first.run_key
+
+    (tmp_path / "b.txt").unlink()
+    removed, _ = tick(cursor)
+    assert isinstance(removed, dg.RunRequest)
 
 
-def test_schedule_covers_every_registered_dump(defs):
+def test_sensor_skips_a_missing_folder(defs, tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERS_DUMPS_DIR", str(tmp_path / "nowhere"))
+    sensor = defs.resolve_sensor_def("new_dumps_sensor")
+    with dg.build_sensor_context(
+        instance=dg.DagsterInstance.ephemeral(), resources={"warehouse": WarehouseResource()}
+    ) as context:
+        assert isinstance(sensor(context), dg.SkipReason)
+
+
+def test_schedule_runs_the_whole_folder(defs):
     schedule = defs.resolve_schedule_def("daily_build")
-    with dg.instance_for_test() as instance:
-        with dg.build_schedule_context(instance=instance) as context:
-            assert isinstance(schedule(context), dg.SkipReason)
-        instance.add_dynamic_partitions("dumps", ["x.txt", "y.txt", "z.txt"])
-        with dg.build_schedule_context(instance=instance) as context:
-            request = schedule(context)
-            assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("x.txt", "z.txt")
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_schedule_context(instance=instance) as context,
+    ):
+        request = schedule(context)
+    assert isinstance(request, dg.RunRequest) and request.partition_key is None

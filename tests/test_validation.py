@@ -20,15 +20,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.quality import validation_worker
 from orchestration.quality.validation import (
     DUMPS_SUITE,
     ENTRIES_SUITE,
     ValidationReport,
-    entry_chunks,
-    load_suite_json,
-    only_null_checks,
-    splits_by_dump,
     validate_dumps,
     validation_frames,
 )
@@ -476,6 +471,7 @@ def test_an_erroring_expectation_fails_every_dump(tmp_path: Path) -> None:
     )
     assert failure.failing_dump_ids == CLEAN
     assert failure.sample[0].startswith("error: ") and "sha512" in failure.sample[0]
+    assert failure.error is not None and "sha512" in failure.error
 
 
 def test_unknown_dump_id_is_an_error(tmp_path: Path) -> None:
@@ -542,157 +538,3 @@ def test_abstract_is_required_for_text_entries_only(tmp_path):
     report = validate_dumps(con, ["text_dump", "html_page"], run_id="abstracts")
     failed = {(f.expectation, f.column): f.failing_dump_ids for f in report.failures()}
     assert failed == {("expect_column_values_to_not_be_null", "abstract"): ("text_dump",)}
-
-
-# --- chunks: the entries suite validated a few dumps at a time ----------------------------
-
-
-def test_entry_chunks_cut_after_whole_dumps():
-    ids = ["a", "b", "c", "d", "e"]
-    assert entry_chunks(ids, [3, 3, 3, 3, 3], 6) == [["a", "b"], ["c", "d"], ["e"]]
-    assert entry_chunks(ids, [10, 0, 1, 0, 0], 5) == [["a"], ["b", "c", "d", "e"]]
-    assert entry_chunks(ids, [2, 5, 0, 0, 0], 5) == [["a", "b", "c", "d", "e"]]  # empty tail
-    assert entry_chunks(ids, [0, 0, 0, 0, 0], 5) == [ids]
-    assert entry_chunks(ids, [1, 1, 1, 1, 1], 1) == [[i] for i in ids]
-
-
-def test_the_suites_split_by_dump_and_what_does_not():
-    assert splits_by_dump(load_suite_json(EXPECTATIONS_DIR / "entries.json"))
-    assert splits_by_dump(load_suite_json(EXPECTATIONS_DIR / "dumps.json"))
-
-    def suite(kind, **kwargs):
-        return {"expectations": [{"type": kind, "kwargs": kwargs}]}
-
-    assert not splits_by_dump(suite("expect_column_values_to_not_be_null", column="x", mostly=0.9))
-    assert not splits_by_dump(suite("expect_column_values_to_be_unique", column="paper_id"))
-    assert not splits_by_dump(suite("expect_compound_columns_to_be_unique", column_list=["a", "b"]))
-    assert not splits_by_dump(suite("expect_table_row_count_to_be_between", min_value=1))
-    assert splits_by_dump(
-        suite("expect_compound_columns_to_be_unique", column_list=["dump_id", "b"])
-    )
-
-
-def test_only_a_null_checked_abstract_is_shortened():
-    entries = load_suite_json(EXPECTATIONS_DIR / "entries.json")
-    assert only_null_checks(entries, "abstract")
-    assert not only_null_checks(entries, "title")  # its length is checked
-    length = {"type": "expect_column_value_lengths_to_be_between", "kwargs": {"column": "abstract"}}
-    assert not only_null_checks({"expectations": [*entries["expectations"], length]}, "abstract")
-
-
-def results_rows(con, run_id: str) -> list[tuple]:
-    return con.execute(
-        "select suite, dump_id, expectation, column_name, success, unexpected_count, details "
-        "from raw.validation_results where run_id = ? order by all",
-        [run_id],
-    ).fetchall()
-
-
-def test_chunked_validation_gives_the_same_report_and_rows(
-    tmp_path: Path, faulty_run: tuple[Path, ValidationReport]
-) -> None:
-    """One chunk per dump (chunk_rows=1) against the one-pass run of the same dumps."""
-    _, whole = faulty_run
-    con = new_warehouse(tmp_path / "warehouse.duckdb")
-    add_clean_dumps(con)
-    add_faulty_dumps(con)
-    ids = [*CLEAN, DUP_TITLE, FUTURE_PAPER, NO_AUTHORS, SHORT_AUDIT, REJECTED_FILE]
-    one_pass = validate_dumps(con, ids, run_id="one-pass", chunk_rows=0)
-    chunked = validate_dumps(
-        con, ids, run_id="chunked", chunk_rows=1, data_docs_dir=tmp_path / "docs"
-    )
-    assert chunked.outcomes == one_pass.outcomes == whole.outcomes
-    assert chunked.dumps_validated == one_pass.dumps_validated
-    assert results_rows(con, "chunked") == results_rows(con, "one-pass")
-    assert len(results_rows(con, "chunked")) == len(chunked.outcomes) * 6
-    # Each chunk shows in the Data Docs as its own validation.
-    pages = list((tmp_path / "docs" / "validations" / ENTRIES_SUITE).rglob("*.html"))
-    assert len(pages) == 6
-
-
-def test_an_erroring_entries_expectation_fails_every_dump_in_chunks(tmp_path: Path) -> None:
-    suites = tmp_path / "expectations"
-    suites.mkdir()
-    entries = json.loads((EXPECTATIONS_DIR / "entries.json").read_text(encoding="utf-8"))
-    (regex,) = [e for e in entries["expectations"] if e["kwargs"].get("column") == "arxiv_id"]
-    regex["kwargs"]["column"] = "arxiv"  # not a column of the frame: GX raises inside
-    (suites / "entries.json").write_text(json.dumps(entries), encoding="utf-8")
-    (suites / "dumps.json").write_text(
-        (EXPECTATIONS_DIR / "dumps.json").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    con = new_warehouse(tmp_path / "warehouse.duckdb")
-    add_clean_dumps(con)
-
-    report = validate_dumps(
-        con, list(CLEAN), run_id="run-error", expectations_dir=suites, chunk_rows=1
-    )
-
-    (failure,) = report.failures()
-    assert (failure.expectation, failure.column) == ("expect_column_values_to_match_regex", "arxiv")
-    assert failure.failing_dump_ids == CLEAN
-    assert failure.sample[0].startswith("error: ") and "arxiv" in failure.sample[0]
-
-
-# --- the validation process `make run` starts early (quality/validation_worker.py) --------
-
-
-def faulty_warehouse(folder: Path) -> tuple[Path, list[str]]:
-    db = folder / "warehouse.duckdb"
-    con = new_warehouse(db)
-    add_clean_dumps(con)
-    add_faulty_dumps(con)
-    con.close()
-    return db, [*CLEAN, DUP_TITLE, FUTURE_PAPER, NO_AUTHORS, SHORT_AUDIT, REJECTED_FILE]
-
-
-def test_the_prestarted_process_reports_what_validating_here_does(
-    tmp_path: Path, faulty_run: tuple[Path, ValidationReport], monkeypatch
-) -> None:
-    monkeypatch.setattr(validation_worker, "_worker", None)
-    db, ids = faulty_warehouse(tmp_path)
-    validation_worker.prestart()
-    worker = validation_worker._worker
-    assert worker is not None and worker.poll() is None
-    report = validation_worker.validate(db, ids, run_id="run-worker", data_docs_dir=None)
-    assert worker.returncode == 0  # it served the call and exited
-    assert validation_worker._worker is None  # one call per worker
-    assert report.outcomes == faulty_run[1].outcomes
-    assert report.dumps_validated == faulty_run[1].dumps_validated
-    with duckdb.connect(str(db), read_only=True) as con:
-        assert results_rows(con, "run-worker") == results_rows_of(faulty_run[0], "run-faulty")
-
-
-def results_rows_of(db: Path, run_id: str) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return results_rows(con, run_id)
-
-
-def test_without_a_prestarted_process_validation_runs_here(
-    tmp_path: Path, faulty_run: tuple[Path, ValidationReport], monkeypatch
-) -> None:
-    monkeypatch.setattr(validation_worker, "_worker", None)
-    db, ids = faulty_warehouse(tmp_path)
-    report = validation_worker.validate(db, ids, run_id="run-here", data_docs_dir=None)
-    assert report.outcomes == faulty_run[1].outcomes
-
-
-def test_an_error_in_the_process_is_raised_with_its_cause(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(validation_worker, "_worker", None)
-    db, _ = faulty_warehouse(tmp_path)
-    validation_worker.prestart()
-    with pytest.raises(validation_worker.ValidationWorkerError, match="999_missing"):
-        validation_worker.validate(db, [CLEAN[0], "999_missing"], run_id="x", data_docs_dir=None)
-
-
-def test_an_unused_process_ends_with_the_run() -> None:
-    script = (
-        "from orchestration.quality import validation_worker as w\n"
-        "w.prestart()\n"
-        "print(w._worker.pid)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
-    )
-    pid = int(done.stdout.strip())
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)

@@ -53,7 +53,6 @@ class DagsterUI:
     root: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
-    partition_keys: list[str] = field(default_factory=list)
 
     @property
     def dumps(self) -> Path:
@@ -76,9 +75,7 @@ class DagsterUI:
         return f"http://{HOST}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        from orchestration.dagster_home import RUN_ENV
-
-        env = {**RUN_ENV, **os.environ}  # what `make dev` exports, unless set otherwise
+        env = dict(os.environ)
         env.pop("PAPERS_WORK_DATABASE", None)  # beside the temporary warehouse
         env.update(
             PAPERS_DUMPS_DIR=str(self.dumps),
@@ -93,10 +90,9 @@ class DagsterUI:
 
     # -- set-up ---------------------------------------------------------------------------
 
-    def prepare(self) -> list[str]:
-        """Copy the seeds, write dagster.yaml (as `make dev` does), register every dump as a
-        partition and stop the dumps sensor (it is on by default and would start runs of its
-        own). Returns the registered partition keys."""
+    def prepare(self) -> None:
+        """Copy the seeds, write dagster.yaml (as `make dev` does) and stop the dumps sensor
+        (it is on by default and would start runs of its own)."""
         from orchestration.dagster_home import write_dagster_yaml
 
         shutil.copytree(SEEDS, self.dumps)
@@ -107,21 +103,7 @@ class DagsterUI:
         # that has this file; it would cover the page on a fresh DAGSTER_HOME.
         (self.home / ".nux").mkdir()
         (self.home / ".nux" / "nux.yaml").write_text("seen: 1\n", encoding="utf-8")
-        self.partition_keys = self._register_partitions()
         self._run_cli(["sensor", "stop", SENSOR, "-m", LOCATION], timeout=180)
-        return self.partition_keys
-
-    def _register_partitions(self) -> list[str]:
-        import dagster as dg
-
-        from orchestration.defs.partitions import dumps_partitions
-        from orchestration.ingest.inventory import files_by_dump_id
-
-        keys = sorted(files_by_dump_id(self.dumps))
-        with dg.DagsterInstance.from_config(str(self.home)) as instance:
-            instance.add_dynamic_partitions(dumps_partitions.name, keys)
-            assert instance.get_dynamic_partitions(dumps_partitions.name) == keys
-        return keys
 
     def _run_cli(self, args: list[str], timeout: float) -> None:
         done = subprocess.run(

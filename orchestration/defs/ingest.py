@@ -21,6 +21,7 @@ from ..ingest.discovery import read_dump
 from ..ingest.inventory import Inventory, dumps_to_look_at, landed_file_stats, take_inventory
 from ..ingest.limits import Limits
 from ..ingest.parse import PARSER_VERSION, parse_dumps
+from ..landing.faults import fault_point
 from ..landing.land import land_parts, landed_fingerprints, landed_shas
 from .display import markdown_table
 from .progress import Progress
@@ -114,6 +115,7 @@ def parsed_dumps(
         for row in batch.dumps.filter(pl.col("status") == "loaded").iter_rows(named=True):
             known.setdefault(row["sha256"], row["file_name"])
         writer.write(batch)
+        fault_point("parse")  # the tests' SIGKILL with a chunk written
         audits.append(batch.dumps)
         entries_loaded += batch.entries.height
         links += batch.links.height

@@ -1,7 +1,7 @@
 """Great Expectations on every landed dump, shown as blocking asset checks.
 
 One check step validates every loaded dump not yet validated since it was landed (the run's,
-and any that a crashed run landed but never validated), with both suites, so Great
+and any that a crashed run landed but never validated or quarantined), with both suites, so Great
 Expectations starts once per run, not once per dump.
 
 A dump that fails an expectation is quarantined (landing/quarantine.py): its entries stay out
@@ -12,6 +12,7 @@ errors) fails with severity ERROR, and because the checks block, nothing downstr
 
 import dagster as dg
 
+from ..landing.faults import fault_point
 from ..landing.quarantine import quarantine, quarantine_reasons
 from ..quality.validation import load_suite_json, validate_dumps
 from ..settings import EXPECTATIONS_DIR
@@ -20,16 +21,6 @@ from .resources import WarehouseResource
 
 SUITE_ASSETS = {"entries": ["raw", "entries"], "dumps": ["raw", "dumps"]}
 
-# Loaded dumps without a validation since they were (re)landed.
-NOT_VALIDATED = """
-select dump_id from raw.dumps as d
-where status = 'loaded'
-  and not exists (
-    select 1 from raw.validation_results as v
-    where v.dump_id = d.dump_id and v.validated_at >= d.loaded_at
-  )
-order by dump_id
-"""
 # Loaded dumps whose latest validation failed: only marts built by hand, past the checks,
 # can be built on them.
 LOADED_BUT_FAILING = """
@@ -39,6 +30,19 @@ where not v.success
   and v.validated_at = (
     select max(validated_at) from raw.validation_results as w where w.dump_id = v.dump_id
   )
+"""
+# What a run validates: loaded dumps without a validation since they were (re)landed, and
+# loaded dumps whose latest validation failed (a run killed before it quarantined them).
+TO_VALIDATE = f"""
+select dump_id from raw.dumps as d
+where status = 'loaded'
+  and not exists (
+    select 1 from raw.validation_results as v
+    where v.dump_id = d.dump_id and v.validated_at >= d.loaded_at
+  )
+union
+{LOADED_BUT_FAILING}
+order by dump_id
 """
 
 
@@ -70,7 +74,7 @@ def expectation_notes() -> dict[str, str]:
 )
 def great_expectations_suites(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
-        dump_ids = [row[0] for row in con.execute(NOT_VALIDATED).fetchall()]
+        dump_ids = [row[0] for row in con.execute(TO_VALIDATE).fetchall()]
         context.log.info(f"validating {len(dump_ids)} dumps with Great Expectations")
         report = validate_dumps(
             con,
@@ -80,6 +84,7 @@ def great_expectations_suites(context: dg.AssetCheckExecutionContext, warehouse:
         )
         errors = [o for o in report.failures() if o.error is not None]
         failing = sorted(report.failed_dumps()) if not errors else []
+        fault_point("validate")  # the tests' SIGKILL after the results, before quarantine
         reasons = quarantine_reasons(con, context.run.run_id, failing, expectation_notes())
         quarantine(con, reasons)
     for dump_id, found in reasons.items():
