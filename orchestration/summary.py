@@ -95,7 +95,8 @@ def summarise(warehouse: Path, run_ok: bool, checks: list[dg.AssetCheckEvaluatio
     ok = run_ok and not failed
     lines.append(f"warehouse: {warehouse}" + ("" if ok else " (not published: left as it was)"))
     if ok and quarantine:
-        lines.append(f"result:    OK, {len(quarantine)} dumps quarantined (exit status 3)")
+        n = len(quarantine)
+        lines.append(f"result:    OK, {n} dump{'s' * (n != 1)} quarantined (exit status 3)")
     else:
         lines.append("result:    " + ("OK" if ok else "FAILED"))
     return Summary(lines, ok, len(quarantine) if ok else 0)

@@ -8,15 +8,25 @@ The expected figures were read off the seed files (see test_text_dump.py): 5 tex
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import shutil
+from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 from orchestration import run
-from orchestration.summary import summary_lines
+from orchestration.defs import quality
+from orchestration.quality.validation import validate_dumps
+from orchestration.settings import EXPECTATIONS_DIR
+from orchestration.summary import summarise
 
 from .conftest import SEEDS
+
+# Whole pipeline runs (dbt included): `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
 
 MART_TABLES = (
     "papers",
@@ -212,38 +222,78 @@ def test_dates_span_every_date(sql):
     assert sql("select papers_captured from marts.dates where date_day = '2026-06-01'") == [(47,)]
 
 
-def test_bad_dump_blocks_the_marts(tmp_path, monkeypatch):
-    """A dump whose paper is dated after its capture fails validation: the check says which
-    dump and which expectation, and the marts are not built on it."""
+BAD_DUMP = (
+    "Daily Papers\n\nbyAK and the research community\n\nJan 8\n\n"
+    "From the Future\n\nAn abstract.\n\n  • 2 authors\n·\nMar 3, 2026\n"
+)
+
+
+def only_a_bad_dump(tmp_path, monkeypatch) -> Path:
     dumps = tmp_path / "dumps"
     dumps.mkdir()
-    (dumps / "bad.txt").write_text(
-        "Daily Papers\n\nbyAK and the research community\n\nJan 8\n\n"
-        "From the Future\n\nAn abstract.\n\n  • 2 authors\n·\nMar 3, 2026\n",
-        encoding="utf-8",
-    )
+    (dumps / "bad.txt").write_text(BAD_DUMP, encoding="utf-8")
     (dumps / "bad.txt.meta.json").write_text('{"capture_year": 2026}')
     monkeypatch.setenv("PAPERS_DUMPS_DIR", str(dumps))
     monkeypatch.setenv("PAPERS_WAREHOUSE", str(tmp_path / "w.duckdb"))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return dumps
+
+
+def test_a_bad_dump_is_quarantined_and_kept_out_of_the_marts(tmp_path, monkeypatch):
+    """A dump whose paper is dated after its capture fails validation: the check says which
+    dump and which expectation (a warning, which does not block), the dump is quarantined
+    with its reasons, and the marts are built without it."""
+    only_a_bad_dump(tmp_path, monkeypatch)
     build = run.execute_build()
     result, checks = build.result, build.checks
-    assert "dbt_models" not in build.step_order
+    assert result.success and "dbt_models" in build.step_order
     failed = [c for c in checks if not c.passed]
     assert [c.check_name for c in failed] == ["entries_suite"]
-    failing_dumps = failed[0].metadata["failing_dumps"].value
-    assert failing_dumps == ["bad.txt"]
+    assert failed[0].severity == dg.AssetCheckSeverity.WARN
+    assert failed[0].metadata["quarantined_dumps"].value == ["bad.txt"]
     assert failed[0].metadata["failed_expectations"].value == [
         "entries.expect_column_pair_values_a_to_be_greater_than_b(captured_on,published_on)"
     ]
-    assert not result.success
-    # Nothing was published, and the working database holds no marts.
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from marts.papers").fetchall() == [(0,)]
+        status, reasons = con.execute(
+            "select status, quarantine_reasons from audit.dumps"
+        ).fetchone()
+    assert status == "quarantined"
+    (reason,) = json.loads(reasons)
+    assert reason["expectation"] == failed[0].metadata["failed_expectations"].value[0]
+    assert reason["reason"].startswith("A paper cannot be published after the page")
+    assert reason["sample"] == ["bad.txt#1: captured_on=2026-01-08, published_on=2026-03-03"]
+    summary = summarise(tmp_path / "w.duckdb", result.success, checks)
+    assert summary.quarantined == 1
+    assert summary.lines[-1] == "result:    OK, 1 dump quarantined (exit status 3)"
+
+
+def test_an_expectation_that_errors_blocks_everything(tmp_path, monkeypatch):
+    """A failure that is not about one dump (an expectation that errors) fails the check with
+    severity ERROR: nothing downstream runs, nothing is quarantined or published."""
+    only_a_bad_dump(tmp_path, monkeypatch)
+    broken = tmp_path / "expectations"
+    broken.mkdir()
+    for suite in ("entries", "dumps"):
+        text = (EXPECTATIONS_DIR / f"{suite}.json").read_text(encoding="utf-8")
+        (broken / f"{suite}.json").write_text(text.replace('"sha256"', '"sha512"'))
+    monkeypatch.setattr(
+        quality, "validate_dumps", functools.partial(validate_dumps, expectations_dir=broken)
+    )
+    build = run.execute_build()
+    assert not build.result.success
+    assert "dbt_models" not in build.step_order
+    (failed,) = [c for c in build.checks if not c.passed]
+    assert (failed.check_name, failed.severity) == ("dumps_suite", dg.AssetCheckSeverity.ERROR)
     assert not (tmp_path / "w.duckdb").exists()
     with duckdb.connect(str(tmp_path / "work" / "w.duckdb"), read_only=True) as con:
+        assert con.execute("select status from raw.dumps").fetchall() == [("loaded",)]
         assert con.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts'"
         ).fetchall() == [(0,)]
-    assert summary_lines(tmp_path / "w.duckdb", result.success, checks)[-1].endswith("FAILED")
+    summary = summarise(tmp_path / "w.duckdb", build.result.success, build.checks)
+    assert summary.lines[-1] == "result:    FAILED" and not summary.ok
 
 
 def test_one_paper_across_formats(sql):
