@@ -16,7 +16,7 @@ export DO_NOT_TRACK := 1
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test dev lint bench clean venv browser fetch
+.PHONY: run test test-fast dev lint bench clean venv browser fetch
 
 venv: $(STAMP)
 
@@ -52,6 +52,10 @@ fetch: venv
 
 test: venv browser $(DBT_MANIFEST)
 	$(BIN)/pytest
+
+# The fast loop, under a minute: every test not marked slow (dbt builds, whole runs, the browser).
+test-fast: venv $(DBT_MANIFEST)
+	$(BIN)/pytest -m "not slow"
 
 # The UI test drives Debian's Chromium through Playwright (in requirements.lock); Playwright's
 # own browser download does not work offline, so the system package is used.

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from orchestration import settings
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -45,6 +47,7 @@ def test_parse_has_no_warnings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # dbt builds every model (empty), then runs the unit tests: ~11 s
 def test_unit_tests_pass(tmp_path):
     work_db = tmp_path / "w.duckdb"
     from orchestration.landing.land import connect, ensure_raw_schema

@@ -98,6 +98,7 @@ def cut_last_entries(path) -> None:
     path.write_text(text[: text.index("\n\nBidirectional Learning for Robust")], encoding="utf-8")
 
 
+@pytest.mark.slow  # ten cases of three subprocess loads, one killed (~2 s a case)
 @pytest.mark.parametrize(
     "point",
     [
@@ -127,6 +128,7 @@ def test_killed_mid_load_leaves_the_whole_old_dump(dumps, tmp_path, point, land)
     }
 
 
+@pytest.mark.slow  # three subprocess loads, one killed
 def test_killed_after_commit_keeps_the_whole_new_dump(dumps, tmp_path):
     db = tmp_path / "work.duckdb"
     run_python(LAND, dumps, db)

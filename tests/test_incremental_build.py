@@ -15,12 +15,16 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from orchestration import settings
 from orchestration.landing import build_state
 from orchestration.landing.land import connect, ensure_raw_schema
 
 from .test_dbt_project import dbt
+
+# Incremental and full dbt builds after every step: `make test` only.
+pytestmark = pytest.mark.slow
 
 # Tables compared: everything the marts are made of. The change-tracking models are not
 # compared: they differ by design (every paper on a full build).
