@@ -32,8 +32,11 @@ CHANGE_TRACKING = {"int_dump_changes", "int_changed_title_ids", "int_changed_pap
 CHANGE_TRACKING |= {"int_changed_paper_topics"}
 
 
-def entry(title: str, arxiv: str | None = None, upvotes: int | None = None, url: str = "") -> dict:
-    return {"title": title, "arxiv": arxiv, "upvotes": upvotes, "url": url}
+def entry(
+    title: str, arxiv: str | None = None, upvotes: int | None = None, url: str = "", org: str = ""
+) -> dict:
+    """An entry; `org` is the handle of the organisation the source names (none when empty)."""
+    return {"title": title, "arxiv": arxiv, "upvotes": upvotes, "url": url, "org": org}
 
 
 # Unrelated papers in every dump, so that an incremental build has papers to leave alone.
@@ -78,7 +81,9 @@ class Warehouse:
                 con.execute(
                     "insert into raw.entries (dump_id, position, paper_id, title_key, title,"
                     " abstract, arxiv_id, authors_count, author_names, upvotes, published_on,"
-                    " has_metadata) values (?, ?, md5(?), ?, ?, ?, ?, 2, ?, ?, ?, true)",
+                    " organisation, organisation_handle, submitter, listed_on, ai_summary,"
+                    " ai_keywords, has_metadata)"
+                    " values (?, ?, md5(?), ?, ?, ?, ?, 2, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
                     [
                         dump_id,
                         position,
@@ -90,6 +95,12 @@ class Warehouse:
                         [f"Ann {dump_id}", "Bo"],
                         e["upvotes"],
                         captured_on,
+                        f"{e['org'].title()} Lab" if e["org"] else None,
+                        e["org"] or None,
+                        f"user-{dump_id}" if e["org"] else None,
+                        captured_on if e["arxiv"] else None,
+                        f"{e['title']} in one line ({dump_id})." if e["org"] else None,
+                        [e["org"], dump_id] if e["org"] else [],
                     ],
                 )
                 if e["url"]:
@@ -203,8 +214,8 @@ def test_incremental_builds_match_full_builds(tmp_path):
 
     wh.land("d1", "2026-01-05", [
         entry("Alpha", upvotes=1, url="https://github.com/o/alpha"),
-        entry("Beta", "2601.00001", 5),
-        entry("Gamma", "2601.00002", 7),
+        entry("Beta", "2601.00001", 5, org="nvidia"),
+        entry("Gamma", "2601.00002", 7, org="ethz"),
         entry("Delta"),
         *filler("d1"),
     ])  # fmt: skip
@@ -213,7 +224,7 @@ def test_incremental_builds_match_full_builds(tmp_path):
     # Epsilon shares Beta's arXiv id: one paper, under Beta's id (seen first).
     wh.land("d2", "2026-01-06", [
         entry("Alpha two", "2601.00003", 2, url="https://github.com/O/Alpha"),
-        entry("Epsilon", "2601.00001", 9),
+        entry("Epsilon", "2601.00001", 9, org="ethz"),
         entry("Zeta"),
         *filler("d2"),
     ])  # fmt: skip
@@ -223,7 +234,7 @@ def test_incremental_builds_match_full_builds(tmp_path):
     # An earlier dump landed late: Epsilon was seen first, so the paper takes its id; Eta
     # joins Gamma.
     wh.land("d0", "2026-01-01", [
-        entry("Epsilon", "2601.00001", 3),
+        entry("Epsilon", "2601.00001", 3, org="google"),
         entry("Eta", "2601.00002", 1),
         *filler("d0"),
     ])  # fmt: skip
@@ -233,7 +244,7 @@ def test_incremental_builds_match_full_builds(tmp_path):
     # d2 reloaded: Epsilon there without an arXiv id (still linked to Beta through d0), and
     # Alpha two now shares Gamma's arXiv id.
     wh.land("d2", "2026-01-06", [
-        entry("Alpha two", "2601.00002", 4),
+        entry("Alpha two", "2601.00002", 4, org="nvidia"),
         entry("Epsilon", None, 11, url="https://github.com/o/eps"),
         *filler("d2", 2),
     ])  # fmt: skip

@@ -38,6 +38,7 @@ MART_TABLES = (
     "authors",
     "paper_authors",
     "paper_aliases",
+    "organizations",
 )
 
 
@@ -145,6 +146,38 @@ def test_facts_from_the_page_that_has_them(sql):
         "select authors_count, published_on, first_captured_on, has_code from marts.papers"
         " where title like 'SPARSE Data, Rich Results%'"
     ) == [(None, None, None, True)]
+
+
+def test_what_hugging_face_says_of_a_paper(sql):
+    """Organisation, submitter, list date, AI summary and keywords reach the marts (the page
+    and the API list name an organisation for one paper each)."""
+    assert sql(
+        "select organization, organization_handle, submitted_by, first_listed_on, ai_summary,"
+        " ai_keywords from marts.papers where title = 'Forward Learning of Graph Neural Networks'"
+    ) == [
+        (
+            "AI at Meta",
+            "facebook",
+            "akhaliq",
+            dt.date(2026, 6, 1),
+            "Forward Learning of Graph Neural Networks is studied; see the abstract.",
+            ["forward learning", "graph neural networks", "backpropagation",
+             "forward-forward algorithm"],
+        )
+    ]  # fmt: skip
+    assert sql(
+        "select * from marts.organizations order by organization_handle"
+    ) == [
+        ("facebook", "AI at Meta", 1, 1, 12, dt.date(2026, 6, 1), dt.date(2026, 6, 1)),
+        ("google-deepmind", "Google DeepMind", 1, 0, 21, dt.date(2026, 3, 11),
+         dt.date(2026, 3, 11)),
+    ]  # fmt: skip
+    # Every appearance in the two daily lists has its list date; text dumps give none.
+    assert sql(
+        "select source_format, count(listed_on), count(*) from marts.paper_appearances"
+        " group by all order by 1"
+    ) == [("html", 6, 6), ("json", 7, 7), ("text", 0, 289)]
+    assert sql("select count(first_listed_on) from marts.papers") == [(13,)]
 
 
 def test_repo_links(sql):

@@ -1,6 +1,9 @@
 -- One row per paper (canonical id): each fact is the first non-null value over the paper's
 -- appearances in rank order (latest capture first), so an older dump fills in what a newer one
--- lacks; upvotes and github_stars are thus the latest observed values.
+-- lacks; upvotes and github_stars are thus the latest observed values. The organisation's
+-- display name comes from the same appearance as its handle when any appearance gives a handle
+-- (text dumps print a name only), so the pair never mixes two organisations; ai_keywords is
+-- the latest non-empty list.
 -- arg_min by appearance_rank (unique per paper) picks the same value as first(... order by
 -- appearance_rank) without sorting each paper's appearances.
 -- Window aggregates over each paper's appearances, not GROUP BY: GROUP BY's aggregate states
@@ -41,6 +44,14 @@ merged as (
         arg_min(arxiv_id, appearance_rank) filter (where arxiv_id is not null) over paper as arxiv_id,
         arg_min(upvotes, appearance_rank) filter (where upvotes is not null) over paper as upvotes,
         arg_min(github_stars, appearance_rank) filter (where github_stars is not null) over paper as github_stars,
+        arg_min(organisation, appearance_rank) filter (where organisation_handle is not null) over paper as handled_organisation,
+        arg_min(organisation_handle, appearance_rank) filter (where organisation_handle is not null) over paper as organization_handle,
+        arg_min(organisation, appearance_rank) filter (where organisation is not null) over paper as named_organisation,
+        arg_min(submitter, appearance_rank) filter (where submitter is not null) over paper as submitted_by,
+        arg_min(ai_summary, appearance_rank) filter (where ai_summary is not null) over paper as ai_summary,
+        arg_min(ai_keywords, appearance_rank) filter (where len(ai_keywords) > 0) over paper as ai_keywords,
+        min(listed_on) over paper as first_listed_on,
+        max(listed_on) over paper as last_listed_on,
         min(captured_on) over paper as first_captured_on,
         max(captured_on) over paper as last_captured_on,
         count(distinct dump_id) over paper as appearances,
@@ -79,6 +90,13 @@ final as (
         merged.arxiv_id,
         merged.upvotes,
         merged.github_stars,
+        coalesce(merged.handled_organisation, merged.named_organisation) as organization,
+        merged.organization_handle,
+        merged.submitted_by,
+        merged.first_listed_on,
+        merged.last_listed_on,
+        merged.ai_summary,
+        merged.ai_keywords,
     from merged
     left join code_links
         on merged.paper_id = code_links.paper_id

@@ -24,6 +24,7 @@ final as (
         cast(listed_on as date) as listed_on,
         cast(upvotes as integer) as upvotes,
         cast(comments_count as integer) as comments_count,
+        cast(daily_rank as integer) as daily_rank,
     from appearances
 
 )

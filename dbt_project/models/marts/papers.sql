@@ -29,6 +29,12 @@ final as (
         cast(arxiv_id as varchar) as arxiv_id,
         cast(upvotes as integer) as upvotes,
         cast(github_stars as integer) as github_stars,
+        cast(organization as varchar) as organization,
+        cast(organization_handle as varchar) as organization_handle,
+        cast(submitted_by as varchar) as submitted_by,
+        cast(first_listed_on as date) as first_listed_on,
+        cast(ai_summary as varchar) as ai_summary,
+        cast(ai_keywords as varchar[]) as ai_keywords,
     from papers
 
 )

@@ -23,6 +23,7 @@ renamed as (
         data_source,
         date_selector,
         list_date,
+        list_date_rule,
         search_query,
         capture_year,
         captured_on,
