@@ -1,5 +1,6 @@
 """Which dumps a run parses: new, changed or reparsed ones; unchanged ones are skipped."""
 
+import datetime as dt
 from pathlib import Path
 
 from orchestration.ingest.discovery import file_sha256, read_dump
@@ -70,3 +71,30 @@ def test_nothing_maybe_changed_right_after_landing_and_a_touch_is_seen(tmp_path,
     stat = (copy / name).stat()
     os.utime(copy / name, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     assert maybe_changed(copy, present, landed, PARSER_VERSION) == [sorted(present)[2]]
+
+
+def test_a_sidecar_written_after_the_load_brings_its_dump_back(tmp_path, seed_batch):
+    """The dump's bytes did not change, but its sidecar (the capture date) did: the run
+    looks at it and parses it whatever its SHA-256 says; the other dumps stay untouched."""
+    import os
+    import shutil
+
+    from orchestration.ingest.inventory import dumps_to_look_at, landed_file_stats
+    from orchestration.ingest.parse import PARSER_VERSION
+    from orchestration.landing.land import connect, land_batch
+
+    copy = tmp_path / "dumps"
+    shutil.copytree(SEEDS, copy)
+    con = connect(tmp_path / "w.duckdb")
+    land_batch(con, seed_batch)
+    landed = landed_file_stats(con)
+    assert dumps_to_look_at(copy, landed, PARSER_VERSION) == ([], [], [])
+
+    sidecar = copy / "001_73aae1bdc1084e9d.txt.meta.json"
+    sidecar.write_text('{"capture_year": 2025}', encoding="utf-8")
+    later = max(stats[3] for stats in landed.values()).replace(tzinfo=dt.UTC).timestamp() + 60
+    os.utime(sidecar, (later, later))
+    (copy / "003_0ee2deba839f99fc.txt").unlink()
+    look_at, residecared, missing = dumps_to_look_at(copy, landed, PARSER_VERSION)
+    assert look_at == residecared == ["001_73aae1bdc1084e9d.txt"]
+    assert missing == ["003_0ee2deba839f99fc.txt"]

@@ -287,6 +287,13 @@ def test_bad_dumps_are_quarantined_and_the_rest_published(tmp_path, clean_build)
     assert fixed.returncode == 3, fixed.stdout + fixed.stderr
     assert "dumps:     8 loaded, 1 quarantined, 0 rejected whole" in fixed.stdout
 
+    # A sidecar written after the load is tried again too: the capture year given by hand
+    # puts "Dec 22" in 2025, before the file was saved.
+    (space.dumps / "contradictory.txt.meta.json").write_text('{"capture_year": 2025}')
+    settled = space.run()
+    assert settled.returncode == 0, settled.stdout + settled.stderr
+    assert "dumps:     9 loaded, 0 quarantined, 0 rejected whole" in settled.stdout
+
 
 def test_a_run_launched_through_the_instance_waits_for_make_run(tmp_path):
     """As the sensor or the UI does: the instance launches the run in a process of its own

@@ -62,12 +62,13 @@ def dump_files(
     forced = set(config.capture_year_overrides)
     # With capture years given by hand, every file is looked at (a SHA-256 each), as the
     # overrides name files whose stat did not change.
-    look_at, missing = dumps_to_look_at(
+    look_at, residecared, missing = dumps_to_look_at(
         folder,
         warehouse.read_work(landed_file_stats),
         PARSER_VERSION,
         everything=config.reload or bool(forced),
     )
+    forced |= set(residecared)
     landed = {} if config.reload else warehouse.read_work(landed_fingerprints)
     landed = {k: v for k, v in landed.items() if k not in forced}
     inventory = take_inventory(folder, look_at, landed, PARSER_VERSION, forced)
@@ -78,6 +79,7 @@ def dump_files(
         {
             "folder": str(folder),
             "looked_at": len(look_at),
+            "sidecars_changed": len(residecared),
             "to_parse": len(inventory.to_parse),
             "unchanged_skipped": len(inventory.unchanged),
             "missing": len(missing),

@@ -12,7 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .discovery import dump_id_for, file_sha256, list_dump_paths, modified_at
+from .discovery import (
+    SIDECAR_SUFFIX,
+    dump_id_for,
+    file_sha256,
+    list_dump_paths,
+    modified_at,
+)
 
 
 @dataclass(frozen=True)
@@ -36,12 +42,34 @@ def files_by_dump_id(folder: Path) -> dict[str, str]:
     return {dump_id_for(name): name for name in names}
 
 
-def landed_file_stats(con) -> dict[str, tuple[int, dt.datetime | None, str]]:
-    """dump_id -> (size_bytes, modified_at, parser_version) of every dump in the audit."""
+def landed_file_stats(con) -> dict[str, tuple[int, dt.datetime | None, str, dt.datetime]]:
+    """dump_id -> (size_bytes, modified_at, parser_version, loaded_at) of every dump in the
+    audit."""
     rows = con.execute(
-        "select dump_id, size_bytes, modified_at, parser_version from raw.dumps"
+        "select dump_id, size_bytes, modified_at, parser_version, loaded_at from raw.dumps"
     ).fetchall()
-    return {dump_id: (size, mtime, version) for dump_id, size, mtime, version in rows}
+    return {dump_id: tuple(stats) for dump_id, *stats in rows}
+
+
+def sidecars_changed(
+    folder: Path, present: Mapping[str, str], landed: Mapping[str, tuple]
+) -> list[str]:
+    """The landed dump_ids whose sidecar (`<file>.meta.json`) was written after the dump was
+    landed: the capture date it states may have changed, so the dump is parsed again even
+    though its own bytes did not change. A stat per dump; a removed sidecar is not noticed
+    (`--reload` parses everything again)."""
+    changed = []
+    for dump_id, name in present.items():
+        known = landed.get(dump_id)
+        if known is None or len(known) < 4:
+            continue
+        try:
+            stat = (folder / (name + SIDECAR_SUFFIX)).stat()
+        except FileNotFoundError:
+            continue
+        if modified_at(stat) > known[3]:
+            changed.append(dump_id)
+    return changed
 
 
 def maybe_changed(
@@ -71,15 +99,18 @@ def dumps_to_look_at(
     landed: Mapping[str, tuple[int, dt.datetime | None, str]],
     parser_version: str,
     everything: bool = False,
-) -> tuple[list[str], list[str]]:
-    """(dump_ids a run must look at, landed dump_ids whose file is gone), for the whole
-    folder against the audit's `landed` stats (see landed_file_stats): a stat per file, or
+) -> tuple[list[str], list[str], list[str]]:
+    """(dump_ids a run must look at, those of them to parse whatever their bytes because
+    their sidecar changed, landed dump_ids whose file is gone), for the whole folder against
+    the audit's `landed` stats (see landed_file_stats): a stat or two per file, or
     `everything` present."""
     present = files_by_dump_id(folder)
     missing = sorted(set(landed) - set(present))
     if everything:
-        return sorted(present), missing
-    return maybe_changed(folder, present, landed, parser_version), missing
+        return sorted(present), [], missing
+    residecared = sidecars_changed(folder, present, landed)
+    look_at = set(maybe_changed(folder, present, landed, parser_version)) | set(residecared)
+    return [d for d in present if d in look_at], residecared, missing
 
 
 def take_inventory(
