@@ -42,6 +42,7 @@ def dbt(*args: str, work_db: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # dbt parses the whole project in a subprocess: ~5 s
 def test_parse_has_no_warnings(tmp_path):
     result = dbt("parse", "--warn-error", work_db=tmp_path / "w.duckdb")
     assert result.returncode == 0, result.stdout + result.stderr

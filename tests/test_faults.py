@@ -19,6 +19,9 @@ import pytest
 
 from .conftest import ROOT, SEEDS
 
+# Every test loads or publishes in subprocesses (~2 s each): `make test` only.
+pytestmark = pytest.mark.slow
+
 LAND = textwrap.dedent(
     """
     import sys
@@ -98,7 +101,6 @@ def cut_last_entries(path) -> None:
     path.write_text(text[: text.index("\n\nBidirectional Learning for Robust")], encoding="utf-8")
 
 
-@pytest.mark.slow  # ten cases of three subprocess loads, one killed (~2 s a case)
 @pytest.mark.parametrize(
     "point",
     [
@@ -128,7 +130,6 @@ def test_killed_mid_load_leaves_the_whole_old_dump(dumps, tmp_path, point, land)
     }
 
 
-@pytest.mark.slow  # three subprocess loads, one killed
 def test_killed_after_commit_keeps_the_whole_new_dump(dumps, tmp_path):
     db = tmp_path / "work.duckdb"
     run_python(LAND, dumps, db)

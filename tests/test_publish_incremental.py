@@ -291,6 +291,7 @@ def run_publish(work: Path, published: Path, fault: str | None = None):
     )
 
 
+@pytest.mark.slow  # two publishes in subprocesses, one killed
 def test_killed_before_the_rename_leaves_the_published_file(work, published, tmp_path):
     change_papers(work)
     work.close()  # for the subprocesses to open
