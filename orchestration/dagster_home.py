@@ -29,6 +29,13 @@ def dagster_yaml() -> str:
         "  start_timeout_seconds: 180\n"
         "  max_resume_run_attempts: 0\n"
         "  poll_interval_seconds: 30\n"
+        # Steps report through Dagster's structured event log (the UI's run page) and
+        # `make run` keeps their output in warehouse/logs/last_run.log. Capturing stdout and
+        # stderr to files as well (Dagster's default) starts helper processes per run, which
+        # print tracebacks of their own on Ctrl-C.
+        "compute_logs:\n"
+        "  module: dagster.core.storage.noop_compute_log_manager\n"
+        "  class: NoOpComputeLogManager\n"
     )
 
 

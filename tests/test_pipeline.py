@@ -305,7 +305,8 @@ def test_a_bad_dump_is_quarantined_and_kept_out_of_the_marts(tmp_path, monkeypat
 def test_an_expectation_that_errors_blocks_everything(tmp_path, monkeypatch):
     """A failure that is not about one dump (an expectation that errors) fails the check with
     severity ERROR: nothing downstream runs, nothing is quarantined or published."""
-    only_a_bad_dump(tmp_path, monkeypatch)
+    dumps = only_a_bad_dump(tmp_path, monkeypatch)
+    (dumps / "bad.txt").write_text(BAD_DUMP.replace("Mar 3, 2026", "Jan 3, 2026"))
     broken = tmp_path / "expectations"
     broken.mkdir()
     for suite in ("entries", "dumps"):
