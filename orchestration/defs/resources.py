@@ -127,7 +127,11 @@ def say(context: dg.InitResourceContext, line: str) -> None:
 
 @dg.definitions
 def resources() -> dg.Definitions:
+    # Every job, and every materialisation launched from the asset graph, runs its steps in
+    # one process: they share the warehouse's lock and DuckDB's one writer, and a run over the
+    # seeds is mostly start-up costs that a process per step would multiply.
     return dg.Definitions(
+        executor=dg.in_process_executor,
         resources={
             "warehouse": WarehouseResource(),
             "dbt": DbtCliResource(
