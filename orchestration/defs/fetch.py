@@ -17,9 +17,6 @@ from ..fetch.settings import FetchSettings
 
 FIRST_DAY = "2023-05-04"  # the first Daily Papers list
 RECENT_DAYS = 3  # upvotes and comments still move for a few days after the list day
-# Dagster's tags for a run over a range of partitions (a single-run backfill).
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 
 
 class FetchConfig(dg.Config):
@@ -105,11 +102,16 @@ def build_fetch_definitions(first_day: str = FIRST_DAY) -> dg.Definitions:
             "builds the new captures."
         ),
     )
-    def daily_fetch(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    def daily_fetch(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
         moment = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
         today = moment.astimezone(dt.UTC).date()
         first = max(today - dt.timedelta(days=RECENT_DAYS), dt.date.fromisoformat(first_day))
-        return dg.RunRequest(tags={RANGE_START: first.isoformat(), RANGE_END: today.isoformat()})
+        # A run per day (a handful): Dagster's public RunRequest names one partition, and a
+        # range run would take its internal tags.
+        days = [first + dt.timedelta(days=n) for n in range((today - first).days + 1)]
+        return [
+            dg.RunRequest(run_key=f"{day}@{today}", partition_key=day.isoformat()) for day in days
+        ]
 
     return dg.Definitions(assets=[hf_daily_papers], jobs=[fetch_job], schedules=[daily_fetch])
 
