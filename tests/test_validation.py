@@ -62,6 +62,7 @@ DUMPS_EXPECTED = {
     ("expect_column_values_to_match_regex", "sha256"),
     ("expect_column_values_to_be_in_set", "layout"),
     ("expect_column_values_to_be_between", "captured_on"),
+    ("expect_column_pair_values_a_to_be_greater_than_b", "saved_on,inferred_captured_on"),
 }
 BALANCE = "expect_column_pair_values_to_be_equal"
 
@@ -86,8 +87,9 @@ def add_dump(
     captured_on: str | None = "2024-06-01",
     layout: str = "with_metadata",
     status: str = "loaded",
+    capture_rule: str = "sidecar",
 ) -> None:
-    """One raw.dumps audit row, as the landing step writes it."""
+    """One raw.dumps audit row, as the landing step writes it (the file saved 2024-06-01)."""
     con.execute(
         """
         insert into raw.dumps (
@@ -96,7 +98,7 @@ def add_dump(
             entries_parsed, entries_loaded, entries_rejected, parser_version, loaded_at
         ) values (
             ?, ?, ?, 48213, timestamp '2024-06-01 18:04:11', ?, ?, ?, 'Jun 1', 2024,
-            ?::date, 'sidecar', 2024, ?, ?, ?, '0.3.0', timestamp '2024-06-02 07:00:00')
+            ?::date, ?, 2024, ?, ?, ?, '0.3.0', timestamp '2024-06-02 07:00:00')
         """,
         [
             dump_id,
@@ -106,6 +108,7 @@ def add_dump(
             "text" if layout in ("with_metadata", "title_abstract", "glued") else "html",
             layout,
             captured_on,
+            capture_rule,
             parsed,
             loaded,
             rejected,
@@ -538,3 +541,28 @@ def test_abstract_is_required_for_text_entries_only(tmp_path):
     report = validate_dumps(con, ["text_dump", "html_page"], run_id="abstracts")
     failed = {(f.expectation, f.column): f.failing_dump_ids for f in report.failures()}
     assert failed == {("expect_column_values_to_not_be_null", "abstract"): ("text_dump",)}
+
+
+def test_an_inferred_capture_after_the_file_was_saved_fails_that_dump(tmp_path: Path) -> None:
+    """The year rule, pushed past the printed years, may date a capture after the file was
+    saved: impossible, so that dump fails (and is quarantined); a capture date given by a
+    sidecar is not second-guessed (001 says 2024-06-03 of a file saved on 2024-06-01)."""
+    con = new_warehouse(tmp_path / "warehouse.duckdb")
+    add_clean_dumps(con)
+    add_dump(
+        con,
+        "002_future",
+        parsed=1,
+        loaded=1,
+        captured_on="2024-06-18",
+        capture_rule="inferred_after_printed_years",
+    )
+    add_entry(con, "002_future", 1, "A Paper From Before", published_on="2023-03-03")
+    report = validate_dumps(con, [*CLEAN, "002_future"], run_id="run-future")
+    assert report.failed_dumps() == {
+        "002_future": [
+            "dumps.expect_column_pair_values_a_to_be_greater_than_b(saved_on,inferred_captured_on)"
+        ]
+    }
+    (failure,) = report.failures()
+    assert failure.sample == ("002_future: saved_on=2024-06-01, inferred_captured_on=2024-06-18",)
