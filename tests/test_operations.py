@@ -23,6 +23,7 @@ import pytest
 from orchestration.dagster_home import write_dagster_yaml
 
 from .conftest import ROOT, SEEDS
+from .processes import living_in_group
 
 pytestmark = pytest.mark.slow
 
@@ -136,14 +137,6 @@ def marts(path: Path) -> dict[str, list]:
         }
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def wait_until(predicate, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -207,7 +200,7 @@ def test_a_killed_run_never_wedges_the_next(tmp_path, clean_build, point, kill):
     assert f"found run {killed_run[0][:8]}" in again.stderr
     assert marts(space.published) == clean_build
     # Nothing of the killed run lives on: not its dbt, not anything it started.
-    wait_until(lambda: not group_alive(killed.pid), 15, "the killed run's processes to end")
+    wait_until(lambda: not living_in_group(killed.pid), 15, "the killed run's processes to end")
 
 
 def test_two_runs_at_once_take_turns(tmp_path, clean_build):
@@ -245,7 +238,7 @@ def test_stopped_during_dbt(tmp_path, signum):
     assert "Traceback" not in out + err
     assert [status for _, status in space.runs()] == ["CANCELED"]
     assert not space.published.exists()
-    wait_until(lambda: not group_alive(running.pid), 15, "dbt to end with the run")
+    wait_until(lambda: not living_in_group(running.pid), 15, "dbt to end with the run")
 
     again = space.run()
     assert again.returncode == 0, again.stdout + again.stderr

@@ -4,7 +4,6 @@ holds the published file open during a run sees the old or the new snapshot, nev
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from orchestration import run
 from orchestration.dagster_home import write_dagster_yaml
 
 from .conftest import SEEDS
+from .processes import living_in_group
 
 # Whole runs, in process and as `make run`: `make test` runs them, `make test-fast` does not.
 pytestmark = pytest.mark.slow
@@ -196,5 +196,4 @@ def test_the_make_run_command_builds_the_seeds(build_env, tmp_path):
     assert (tmp_path / "dagster_home" / "dagster.yaml").exists()
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from marts.papers").fetchone()[0] == 247
-    with pytest.raises(ProcessLookupError):
-        os.killpg(process.pid, 0)  # nothing of its session lives on
+    assert living_in_group(process.pid) == []  # nothing it started lives on
