@@ -6,6 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# The environment's own commands first: dagster-dbt runs `dbt` from PATH when it prepares the
+# project (`dagster dev` prepares it again on load).
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PAPERS_DUMPS_DIR ?= $(CURDIR)/seeds
 export PAPERS_WAREHOUSE ?= $(CURDIR)/warehouse/papers.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
@@ -32,7 +35,7 @@ $(STAMP): requirements.lock pyproject.toml
 DBT_FILES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 DBT_MANIFEST := dbt_project/target/manifest.json
 $(DBT_MANIFEST): $(DBT_FILES) | $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" PAPERS_WORK_DATABASE="$$($(BIN)/python -c 'from orchestration import settings; print(settings.work_database_path())')" \
+	PAPERS_WORK_DATABASE="$$($(BIN)/python -c 'from orchestration import settings; print(settings.work_database_path())')" \
 	  $(BIN)/dagster-dbt project prepare-and-package --file orchestration/transform/project.py
 	touch $(DBT_MANIFEST)
 

@@ -76,6 +76,8 @@ class DagsterUI:
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
+        # As `make dev` does: dagster-dbt finds this environment's dbt on PATH.
+        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
         env.pop("PAPERS_WORK_DATABASE", None)  # beside the temporary warehouse
         env.update(
             PAPERS_DUMPS_DIR=str(self.dumps),
