@@ -268,11 +268,14 @@ def test_ui_shows_lineage_and_checks_and_runs_the_build(request):
         n_assets = len(defined["assets"] - fetching)
         expect(page.get_by_role("button", name=f"View {n_assets} assets")).to_be_visible()
         page.get_by_role("button", name=re.compile(r"Materialize all")).click()
+        toast = page.get_by_text(re.compile(r"Launched run [0-9a-f]{8}"))
+        wait_visible(page, toast, LAUNCH_TIMEOUT_S, reload_every_s=LAUNCH_TIMEOUT_S)
+        run_id = re.search(r"Launched run ([0-9a-f]{8})", toast.first.inner_text()).group(1)
 
-    with explained(ui, page, "waiting for the run to be created"):
+    with explained(ui, page, f"opening run {run_id}"):
         page.goto(f"{ui.url}/runs")
         # The runs table links each run by the first 8 hex digits of its id.
-        run_link = page.locator('a[href^="/runs/"]').filter(has_text=re.compile(r"^[0-9a-f]{8}$"))
+        run_link = page.locator('a[href^="/runs/"]').filter(has_text=run_id)
         wait_visible(page, run_link, LAUNCH_TIMEOUT_S, reload_every_s=5)
         run_link.first.click()
         page.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}"))
