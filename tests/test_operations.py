@@ -23,7 +23,7 @@ import pytest
 from orchestration.dagster_home import write_dagster_yaml
 
 from .conftest import ROOT, SEEDS
-from .processes import living_in_group
+from .processes import commands_in_group, living_in_group
 
 pytestmark = pytest.mark.slow
 
@@ -148,18 +148,7 @@ def wait_until(predicate, seconds: float, what: str) -> None:
 
 def dbt_running_in(pgid: int) -> bool:
     """A dbt process of the process group is at work."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry.name)) != pgid:
-                continue
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
-        except (OSError, ProcessLookupError):
-            continue
-        if b"bin/dbt build" in command:
-            return True
-    return False
+    return any("bin/dbt build" in command for command in commands_in_group(pgid))
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .processes import living_in_group
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 BIN = ROOT / ".venv" / "bin"
@@ -182,14 +184,14 @@ class DagsterUI:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=20)
         for sig, grace in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-            if not _live_members(pgid):
+            if not living_in_group(pgid):
                 break
             try:
                 os.killpg(pgid, sig)
             except ProcessLookupError:
                 break
             deadline = time.monotonic() + grace
-            while _live_members(pgid) and time.monotonic() < deadline:
+            while living_in_group(pgid) and time.monotonic() < deadline:
                 time.sleep(0.2)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5)
@@ -215,20 +217,3 @@ class DagsterUI:
             kept.append(f"    (the line above {repeats} more times)")
         tail = "\n".join(kept[-lines:])
         return f"--- end of {self.log_path} ---\n{tail}"
-
-
-def _live_members(pgid: int) -> list[int]:
-    """Processes of the group that are still running (zombies left to init do not count)."""
-    live = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid pgrp ...; comm may hold spaces or parentheses.
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            live.append(int(entry.name))
-    return live
