@@ -13,6 +13,7 @@ from .generate import generate, load_vocabulary
 from .incremental import add_one_dump
 from .pipeline_build import build, pipeline_env, prepare_dagster_home
 from .progress import log
+from .warehouse_report import report_render
 
 
 def end_to_end(
@@ -53,6 +54,7 @@ def end_to_end(
         }
         if result["ok"]:
             result["time_to_first_answer"] = time_to_first_answer(warehouse)
+            result["report_render"] = report_render(warehouse)
         log(
             f"end to end {size}: {result['wall_s']} s, tree RSS {result['peak_rss_tree_mb']} MB, "
             f"ok={result['ok']}"

@@ -33,6 +33,7 @@ STEP_CATEGORIES = (
     ("validate", ("great_expectations", "validat", "expectation", "check")),
     ("dbt", ("dbt",)),
     ("publish", ("publish", "snapshot")),
+    ("report", ("report",)),
 )
 
 

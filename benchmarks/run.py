@@ -11,13 +11,14 @@ Measured side by side in one run (see benchmarks/README.md for what each figure 
   c. incremental: one dump added to the largest completed build, rebuilt;
   d. time to first answer: a fresh process opens the warehouse read-only and runs one BI query
      per mart;
-  e. the default `make run` over the seeds.
+  e. the default `make run` over the seeds;
+  f. the static report rendered from each end-to-end warehouse (fresh process and warm).
 Progress goes to stderr; a missed target is reported, never an error exit.
 
 This module is the command line; each measure lives in its own module: parsers.py (a.),
-end_to_end.py (b.), incremental.py (c.), first_answer.py (d.), make_run.py (e.), with
-pipeline_build.py (one measured build), process_tree.py (sampling its memory), machine.py and
-report.py (the targets table, writing the JSON).
+end_to_end.py (b.), incremental.py (c.), first_answer.py (d.), make_run.py (e.),
+warehouse_report.py (f.), with pipeline_build.py (one measured build), process_tree.py
+(sampling its memory), machine.py and report.py (the targets table, writing the JSON).
 """
 
 from __future__ import annotations
