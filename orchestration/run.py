@@ -107,7 +107,8 @@ def print_steps(build: Build) -> None:
     for step in build.steps:
         status = step.status.value.lower()
         if step.start_time is None or step.end_time is None:
-            note = "(up to date)" if step.step_key == "published_warehouse" else ""
+            up_to_date = step.step_key in ("published_warehouse", "warehouse_report")
+            note = "(up to date)" if up_to_date else ""
             print(f"  step {step.step_key:<28} {status:<8} {note}")
             continue
         print(f"  step {step.step_key:<28} {status:<8} {step.end_time - step.start_time:6.1f} s")
@@ -203,7 +204,13 @@ def build_and_report(args: argparse.Namespace, overrides: dict[str, int]) -> int
         for where, error in errors:
             print(f"step failed: {where}: {error.message.strip()}")
             print(f"{where}:\n{error.to_string()}", file=log_file)
-    summary: Summary = summarise(settings.warehouse_path(), result.success, build.checks)
+    published = any(
+        step.step_key == "published_warehouse" and step.status.value == "SUCCESS"
+        for step in build.steps
+    )
+    summary: Summary = summarise(
+        settings.warehouse_path(), result.success, build.checks, published=published
+    )
     print("\n".join(summary.lines))
     print(f"took {time.monotonic() - started:.1f} s (run id {result.run_id})")
     if not summary.ok:

@@ -9,6 +9,7 @@ import dagster as dg
 
 from .landing.land import connect
 from .landing.quarantine import quarantined
+from .report import report_path
 
 LATEST_VALIDATION = "run_id = (select arg_max(run_id, validated_at) from audit.validation_results)"
 # name -> (query, line template); a query whose tables are missing (a step failed) is skipped.
@@ -63,12 +64,19 @@ def listed(rows: dict[str, str], verb: str, limit: int = 10) -> list[str]:
     return lines
 
 
-def summarise(warehouse: Path, run_ok: bool, checks: list[dg.AssetCheckEvaluation]) -> Summary:
+def summarise(
+    warehouse: Path,
+    run_ok: bool,
+    checks: list[dg.AssetCheckEvaluation],
+    published: bool | None = None,
+) -> Summary:
     """One line per figure, the dumps set aside, the checks, and a last line that says OK
-    (with the number of quarantined dumps, if any) or FAILED."""
+    (with the number of quarantined dumps, if any) or FAILED. `published`: whether this run
+    published the snapshot (a run that failed after publishing, in its report, did)."""
+    published = run_ok if published is None else published
     lines: list[str] = []
     quarantine: dict[str, str] = {}
-    if run_ok and warehouse.exists():
+    if (run_ok or published) and warehouse.exists():
         with connect(warehouse, read_only=True) as con:
             for query, template in FIGURES.values():
                 try:
@@ -93,7 +101,11 @@ def summarise(warehouse: Path, run_ok: bool, checks: list[dg.AssetCheckEvaluatio
     lines += [f"  WARN   {c.asset_key.to_user_string()} {c.check_name}" for c in warned]
     lines += [f"  FAILED {c.asset_key.to_user_string()} {c.check_name}" for c in failed]
     ok = run_ok and not failed
-    lines.append(f"warehouse: {warehouse}" + ("" if ok else " (not published: left as it was)"))
+    lines.append(
+        f"warehouse: {warehouse}" + ("" if ok or published else " (not published: left as it was)")
+    )
+    if (ok or published) and report_path(warehouse).is_file():
+        lines.append(f"report:    {report_path(warehouse)}")
     if ok and quarantine:
         n = len(quarantine)
         lines.append(f"result:    OK, {n} dump{'s' * (n != 1)} quarantined (exit status 3)")

@@ -54,13 +54,28 @@ merged as (
         max(listed_on) over paper as last_listed_on,
         min(captured_on) over paper as first_captured_on,
         max(captured_on) over paper as last_captured_on,
-        count(distinct dump_id) over paper as appearances,
     from appearances
     window paper as (partition by paper_id)
     qualify appearance_rank = coalesce(
         min(appearance_rank) filter (where abstract is not null) over paper,
         min(appearance_rank) over paper
     )
+
+),
+
+-- Distinct dumps per paper, from the two key columns alone: a count(distinct) over the window
+-- kept every paper's dump ids in memory (out of 512MB at 10,000 dumps), and reading the
+-- `appearances` CTE a second time would materialise its wide rows.
+dumps_per_paper as (
+
+    select
+        paper_id,
+        count(*) as appearances,
+    from (
+        select distinct paper_id, dump_id
+        from {{ changed_rows(ref('int_paper_appearances_ranked')) }}
+    )
+    group by paper_id
 
 ),
 
@@ -85,7 +100,7 @@ final as (
         merged.comments_count,
         merged.first_captured_on,
         merged.last_captured_on,
-        merged.appearances,
+        dumps_per_paper.appearances,
         coalesce(code_links.has_code, false) as has_code,
         merged.arxiv_id,
         merged.upvotes,
@@ -98,6 +113,8 @@ final as (
         merged.ai_summary,
         merged.ai_keywords,
     from merged
+    inner join dumps_per_paper
+        on merged.paper_id = dumps_per_paper.paper_id
     left join code_links
         on merged.paper_id = code_links.paper_id
 
