@@ -47,9 +47,7 @@ class WarehouseResource(dg.ConfigurableResource):
             run.run_id, lambda line: say(context, line)
         )
         try:
-            close_dead_runs(
-                instance, run.job_name, run.run_id, lock.previous, lambda line: say(context, line)
-            )
+            close_dead_runs(instance, run.run_id, lock.previous, lambda line: say(context, line))
             yield self
         finally:
             lock.release()
@@ -139,5 +137,5 @@ def resources() -> dg.Definitions:
                 profiles_dir=str(settings.DBT_PROJECT_DIR),
                 dbt_executable=dbt_executable(),
             ),
-        }
+        },
     )

@@ -49,12 +49,12 @@ def run_process(run: dg.DagsterRun) -> ProcessRef | None:
 
 def close_dead_runs(
     instance: dg.DagsterInstance,
-    job_name: str,
     current_run_id: str,
     previous: Holder | None,
     say: Callable[[str], None],
 ) -> list[str]:
-    """Report failed every run of `job_name` that has not ended but whose process is gone,
+    """Report failed every run of this machine that tagged itself (any job: build_warehouse,
+    a materialisation from the asset graph) and has not ended but whose process is gone,
     after stopping the helpers a dead lock holder (`previous`) left running; one line each.
     Returns the ids of the runs closed."""
     stopped: dict[str, list[str]] = {}
@@ -63,7 +63,8 @@ def close_dead_runs(
             if stop(child):
                 stopped.setdefault(previous.run_id, []).append(f"{child.what} (pid {child.pid})")
     closed = []
-    for run in instance.get_runs(filters=dg.RunsFilter(statuses=NOT_ENDED, job_name=job_name)):
+    mine = dg.RunsFilter(statuses=NOT_ENDED, tags={HOST_TAG: socket.gethostname()})
+    for run in instance.get_runs(filters=mine):
         process = run_process(run)
         if run.run_id == current_run_id or process is None or process.alive():
             continue
