@@ -8,7 +8,7 @@ set (so the run shows in the UI), and exits with a status a scheduler can act on
     0    done: every dump loaded, validated and published
     1    failed: a step or a blocking check failed; nothing was published
     2    could not run: no dumps folder, the warehouse stayed busy past the wait limit,
-         the disk is full
+         the disk full before the run started (during a run, its step fails: 1)
     3    done, with quarantined dumps: the others were published (see audit.dumps)
     130  stopped by Ctrl-C or SIGTERM: the run is marked canceled, nothing was published
 """
