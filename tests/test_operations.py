@@ -277,6 +277,18 @@ def test_bad_dumps_are_quarantined_and_the_rest_published(tmp_path, clean_build)
     assert "dumps:     9 loaded, 0 quarantined, 0 rejected whole" in settled.stdout
 
 
+def test_a_quarantined_dump_whose_file_is_removed_is_let_go(tmp_path, clean_build):
+    space = make_workspace(tmp_path, {"future.txt": FROM_THE_FUTURE})
+    (space.dumps / "future.txt.meta.json").write_text('{"capture_year": 2026}')
+    assert space.run().returncode == 3
+    (space.dumps / "future.txt").unlink()
+    (space.dumps / "future.txt.meta.json").unlink()
+    after = space.run()
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert "dumps:     7 loaded, 0 quarantined, 0 rejected whole" in after.stdout
+    assert marts(space.published) == clean_build
+
+
 def test_a_run_launched_through_the_instance_waits_for_make_run(tmp_path):
     """As the sensor or the UI does: the instance launches the run in a process of its own
     (here without a daemon: the default run coordinator launches at once)."""

@@ -23,6 +23,7 @@ from ..ingest.limits import Limits
 from ..ingest.parse import PARSER_VERSION, parse_dumps
 from ..landing.faults import fault_point
 from ..landing.land import land_parts, landed_fingerprints, landed_shas
+from ..landing.quarantine import forget_quarantined
 from .display import markdown_table
 from .progress import Progress
 from .resources import WarehouseResource
@@ -73,8 +74,16 @@ def dump_files(
     landed = {k: v for k, v in landed.items() if k not in forced}
     inventory = take_inventory(folder, look_at, landed, PARSER_VERSION, forced)
     inventory.write(run_folder(warehouse, context.run.run_id) / "inventory.json")
+    # A quarantined dump whose file was removed is let go; a loaded one is kept.
+    dropped: set[str] = set()
+    if missing:
+        with warehouse.connect() as con:
+            dropped = set(forget_quarantined(con, missing))
     for dump_id in missing:
-        context.log.warning(f"dump {dump_id}: its file is no longer in {folder}; kept as loaded")
+        if dump_id in dropped:
+            context.log.info(f"dump {dump_id}: quarantined and its file removed; dropped")
+        else:
+            context.log.warning(f"dump {dump_id}: its file is no longer in {folder}; kept")
     context.add_output_metadata(
         {
             "folder": str(folder),
@@ -83,6 +92,7 @@ def dump_files(
             "to_parse": len(inventory.to_parse),
             "unchanged_skipped": len(inventory.unchanged),
             "missing": len(missing),
+            "quarantined_dropped": len(dropped),
         }
     )
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import duckdb
 
-from .land import ensure_raw_schema
+from .land import LANDED_TABLES, ensure_raw_schema
 
 # One row per failed expectation of each dump, from the run's validation results.
 _FAILED_SQL = """
@@ -77,3 +77,33 @@ def one_line(reasons: list[dict]) -> str:
         sample = reason.get("sample") or []
         parts.append(f"{text} ({sample[0]})" if sample else text)
     return "; ".join(parts)
+
+
+def forget_quarantined(con: duckdb.DuckDBPyConnection, dump_ids: Sequence[str]) -> list[str]:
+    """Drop from the raw tables the quarantined dumps among `dump_ids` (dumps whose file was
+    removed: a user's way to let a bad dump go). They never reached the marts; a loaded dump
+    whose file is gone is kept. Returns the dump_ids dropped."""
+    if not dump_ids:
+        return []
+    ensure_raw_schema(con)
+    gone = [
+        row[0]
+        for row in con.execute(
+            "select dump_id from raw.dumps where status = 'quarantined' "
+            "and dump_id in (select unnest(?::varchar[])) order by dump_id",
+            [list(dump_ids)],
+        ).fetchall()
+    ]
+    if gone:
+        con.begin()
+        try:
+            for table in LANDED_TABLES:
+                con.execute(
+                    f"delete from raw.{table} where dump_id in (select unnest(?::varchar[]))",
+                    [gone],
+                )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    return gone
