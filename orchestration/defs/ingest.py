@@ -61,16 +61,17 @@ def dump_files(
     if not folder.is_dir():
         raise dg.Failure(f"dumps folder {folder} does not exist (PAPERS_DUMPS_DIR)")
     forced = set(config.capture_year_overrides)
+    # The audit, read once: what each landed file's stat and fingerprint were.
+    fingerprints, stats = warehouse.read_work(
+        lambda con: (landed_fingerprints(con), landed_file_stats(con)), ({}, {})
+    )
     # With capture years given by hand, every file is looked at (a SHA-256 each), as the
     # overrides name files whose stat did not change.
     look_at, residecared, missing = dumps_to_look_at(
-        folder,
-        warehouse.read_work(landed_file_stats),
-        PARSER_VERSION,
-        everything=config.reload or bool(forced),
+        folder, stats, PARSER_VERSION, everything=config.reload or bool(forced)
     )
     forced |= set(residecared)
-    landed = {} if config.reload else warehouse.read_work(landed_fingerprints)
+    landed = {} if config.reload else fingerprints
     landed = {k: v for k, v in landed.items() if k not in forced}
     inventory = take_inventory(folder, look_at, landed, PARSER_VERSION, forced)
     inventory.write(run_folder(warehouse, context.run.run_id) / "inventory.json")
