@@ -27,9 +27,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import dagster as dg
+from .quality import validation_helper
 
-from . import settings
+# Before the heavy imports below: Great Expectations is imported by the helper on the other
+# core while this process starts Dagster, parses and lands (orchestration/quality/
+# validation_helper.py).
+if __name__ == "__main__":
+    validation_helper.start()
+
+import dagster as dg  # noqa: E402
+
+from . import settings  # noqa: E402
 from .dagster_home import ensure_dagster_yaml
 from .ingest.inventory import files_by_dump_id
 from .summary import Summary, summarise
@@ -246,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"disk full: {error.filename or ''} {error.strerror}; free space and run again")
         return NOT_RUN
+    finally:
+        validation_helper.discard()  # unused when the run ended early
 
 
 if __name__ == "__main__":

@@ -164,6 +164,8 @@ def clean_build(tmp_path_factory) -> dict[str, list]:
 # command) or the run's process alone (the OOM killer), leaving dbt to the next run.
 KILL_POINTS = [
     ("parse", "group"),
+    # The run's process alone, early: its Great Expectations helper must end by itself.
+    ("parse", "process"),
     ("land:before_commit", "group"),
     ("validate", "group"),
     ("dbt", "process"),
@@ -171,7 +173,7 @@ KILL_POINTS = [
 ]
 
 
-@pytest.mark.parametrize(("point", "kill"), KILL_POINTS, ids=[p for p, _ in KILL_POINTS])
+@pytest.mark.parametrize(("point", "kill"), KILL_POINTS, ids=[f"{p}-{k}" for p, k in KILL_POINTS])
 def test_a_killed_run_never_wedges_the_next(tmp_path, clean_build, point, kill):
     space = make_workspace(tmp_path)
     killed = space.start(PAPERS_FAULT_AT=point, PAPERS_FAULT_KILL=kill)
@@ -190,6 +192,29 @@ def test_a_killed_run_never_wedges_the_next(tmp_path, clean_build, point, kill):
     assert marts(space.published) == clean_build
     # Nothing of the killed run lives on: not its dbt, not anything it started.
     wait_until(lambda: not living_in_group(killed.pid), 15, "the killed run's processes to end")
+
+
+def test_a_helper_killed_while_it_validates_fails_the_run_and_the_next_catches_up(
+    tmp_path, clean_build
+):
+    """make run's Great Expectations helper (quality/validation_helper.py) killed as the OOM
+    killer would, while it validates: one line says so, nothing is published, no process is
+    left, and the next run validates the same dumps and publishes."""
+    space = make_workspace(tmp_path)
+    failed = space.run(PAPERS_FAULT_AT="helper:validating")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    (line,) = [line for line in failed.stdout.splitlines() if line.startswith("step failed")]
+    assert line.startswith("step failed: great_expectations_suites: ")
+    assert "the Great Expectations helper (pid " in line
+    assert line.endswith("exited with status -9 without a report")
+    assert "Traceback" not in failed.stdout + failed.stderr
+    assert not space.published.exists()
+    assert [status for _, status in space.runs()] == ["FAILURE"]
+
+    again = space.run()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "validated: 7 dumps; 182 expectation results passed, 0 failed" in again.stdout
+    assert marts(space.published) == clean_build
 
 
 def test_two_runs_at_once_take_turns(tmp_path, clean_build):

@@ -16,6 +16,7 @@ from ..landing.land import connect
 from ..operations import warehouse_lock
 from ..operations.dead_runs import close_dead_runs, process_tags
 from ..operations.processes import ProcessRef
+from ..quality import validation_helper
 
 T = TypeVar("T")
 
@@ -46,6 +47,9 @@ class WarehouseResource(dg.ConfigurableResource):
         lock = warehouse_lock.WarehouseLock(self.work_path()).acquire(
             run.run_id, lambda line: say(context, line)
         )
+        helper = validation_helper.waiting_pid()
+        if helper is not None:  # make run's Great Expectations process (quality/)
+            lock.record_child(helper, "validation")
         try:
             close_dead_runs(instance, run.run_id, lock.previous, lambda line: say(context, line))
             yield self

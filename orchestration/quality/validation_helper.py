@@ -1,0 +1,160 @@
+"""Great Expectations imported ahead of time, in the one helper process `make run` starts.
+
+Importing Great Expectations costs ~2.2 s of one core here (scipy, pandas, altair,
+SQLAlchemy), and a run needs it only at its validation step, ~4 s in, after Dagster's
+start-up, parsing and landing. `start()`, the first thing `python -m orchestration.run` does,
+launches this module as a process that imports it on the other core and then waits for one
+request on its stdin. The validation step hands it the dumps (`validate`); it validates them
+with its own connection to the working database (the step holds none meanwhile: DuckDB allows
+one writer) and sends the report back on its stdout. On the seeds this takes the step from
+~2.6 s to ~0.6 s (docs/validation.md has the side-by-side figures).
+
+It dies with the run: it ends after its one request, at once when the run ends without
+asking (its stdin closes), and the run records it in the warehouse lock, so a run after a
+crash stops it if it still lives. Runs started elsewhere (the Dagster UI, the tests' in-process
+runs) have no helper and validate in their own process, as does a run with
+PAPERS_VALIDATION_HELPER=0.
+
+    python -m orchestration.quality.validation_helper   (started by start(), not by hand)
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..landing.faults import fault_point
+
+if TYPE_CHECKING:  # this module is imported before anything heavy: no Great Expectations here
+    from .reporting import ValidationReport
+
+
+@dataclass(frozen=True)
+class Request:
+    work_database: Path
+    dump_ids: list[str]
+    run_id: str
+    data_docs_dir: Path | None
+
+
+class ValidationHelperError(RuntimeError):
+    """The helper failed or died; the message carries its traceback or its exit status."""
+
+
+_helper: subprocess.Popen | None = None
+
+
+def enabled() -> bool:
+    setting = os.environ.get("PAPERS_VALIDATION_HELPER", "1").strip().lower()
+    return setting not in ("0", "false", "no")
+
+
+def start() -> None:
+    """Start the helper (once per process, when enabled)."""
+    global _helper
+    if _helper is None and enabled():
+        _helper = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,  # the report; its stderr is the run's
+        )
+
+
+def waiting_pid() -> int | None:
+    """The pid of the helper while it waits for its request (for the warehouse lock)."""
+    return _helper.pid if _helper is not None and _helper.poll() is None else None
+
+
+def validate(
+    work_database: Path, dump_ids: list[str], *, run_id: str, data_docs_dir: Path | None
+) -> ValidationReport:
+    """`validate_dumps` over the working database: in the helper when one waits, else here.
+    The caller must hold no connection to the working database."""
+    global _helper
+    request = Request(Path(work_database), list(dump_ids), run_id, data_docs_dir)
+    helper, _helper = _helper, None  # it serves one request
+    if helper is None or helper.poll() is not None:
+        return validate_here(request)
+    try:
+        try:
+            reply, _ = helper.communicate(pickle.dumps(request))
+        except BrokenPipeError:  # it died meanwhile: its exit status says so below
+            reply = b""
+            helper.wait()
+    finally:
+        stop(helper)  # interrupted while it validates: it must not outlive the step
+    if helper.returncode != 0 or not reply:
+        raise ValidationHelperError(
+            f"the Great Expectations helper (pid {helper.pid}) exited with status "
+            f"{helper.returncode} without a report"
+        )
+    outcome = pickle.loads(reply)
+    if isinstance(outcome, str):
+        raise ValidationHelperError(f"validation failed in the helper:\n{outcome}")
+    return outcome
+
+
+def discard() -> None:
+    """Stop the helper if nothing asked it to validate (the run ended early or failed)."""
+    global _helper
+    helper, _helper = _helper, None
+    if helper is not None:
+        stop(helper)
+
+
+def stop(helper: subprocess.Popen) -> None:
+    if helper.poll() is None:
+        helper.kill()
+        helper.wait()
+
+
+def validate_here(request: Request) -> ValidationReport:
+    # Imported here, not at the top: run.py imports this module before anything heavy.
+    from ..landing.land import connect
+    from .validation import validate_dumps
+
+    with connect(request.work_database) as con:
+        return validate_dumps(
+            con, request.dump_ids, run_id=request.run_id, data_docs_dir=request.data_docs_dir
+        )
+
+
+def main() -> int:
+    # The report goes to the real stdout; anything a library prints goes to stderr instead.
+    report_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    # Ctrl-C of the whole group stops it too, even when the run was started with it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    import great_expectations  # noqa: F401 - the import this process exists for
+
+    from ..landing import land  # noqa: F401 - DuckDB and Polars, for validate_here
+    from . import validation  # noqa: F401
+
+    try:
+        request = pickle.load(sys.stdin.buffer)
+    except EOFError:
+        return 0  # the run ended without asking
+    fault_point("helper:validating")  # the tests' SIGKILL of this process as it validates
+    try:
+        outcome: ValidationReport | str = validate_here(request)
+    except Exception:
+        outcome = traceback.format_exc()
+    report_out.write(pickle.dumps(outcome))
+    report_out.close()
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stderr.flush()
+    # No teardown of Great Expectations, pandas and scipy (~1 s the step would wait for): the
+    # report is sent and the database closed by now.
+    os._exit(code)
