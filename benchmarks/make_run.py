@@ -56,11 +56,48 @@ def _make_runs(repeats: int, max_seconds: float, fresh: bool) -> dict:
     }
 
 
+def helper_side_by_side(repeats: int, max_seconds: float) -> dict:
+    """First builds over the seeds with make run's Great Expectations helper off and on
+    (PAPERS_VALIDATION_HELPER), alternating, after one warm-up each: what the helper process
+    earns (orchestration/quality/validation_helper.py allows it only if that is >= 2 s)."""
+    base = {k: v for k, v in os.environ.items() if k not in PIPELINE_ENV and k != "MAKEFLAGS"}
+    log_dir = Path(tempfile.mkdtemp(prefix="bench_helper_"))
+    walls: dict[str, list[float]] = {"off": [], "on": []}
+    ok = True
+    for i in range(repeats + 1):
+        for label, setting in (("off", "0"), ("on", "1")):
+            log(f"make run, helper {label}, {'warm-up' if i == 0 else i}")
+            home = log_dir / "fresh"
+            shutil.rmtree(home, ignore_errors=True)
+            env = dict(base, PAPERS_VALIDATION_HELPER=setting)
+            env["PAPERS_WAREHOUSE"] = str(home / "warehouse" / "papers.duckdb")
+            env["DAGSTER_HOME"] = str(home / "dagster")
+            result = run_measured(
+                ["make", "run"], env, ROOT, log_dir, max_seconds, 1e9, f"helper_{label}{i}"
+            )
+            ok = ok and result["exit_code"] == 0 and not result["killed"]
+            if i > 0:
+                walls[label].append(result["wall_s"])
+    shutil.rmtree(log_dir, ignore_errors=True)
+    off, on = (statistics.median(walls[k]) if walls[k] else None for k in ("off", "on"))
+    return {
+        "method": f"`make run` first builds over the seeds, PAPERS_VALIDATION_HELPER=0 and =1 "
+        f"alternating, {repeats} each after a warm-up each; wall medians",
+        "ok": ok,
+        "seconds_off": walls["off"],
+        "seconds_on": walls["on"],
+        "median_off": None if off is None else round(off, 2),
+        "median_on": None if on is None else round(on, 2),
+        "earns_s": None if off is None or on is None else round(off - on, 2),
+    }
+
+
 def default_make_run(repeats: int, max_seconds: float) -> dict:
     """`make run` over the seeds, environment built: a first build into a fresh warehouse
     (what the target is about) and a rebuild of the project's warehouse with nothing changed."""
     first = _make_runs(repeats, max_seconds, fresh=True)
     rebuild = _make_runs(repeats, max_seconds, fresh=False)
+    helper = helper_side_by_side(repeats, max_seconds)
     return {
         "method": f"`make run` in {ROOT}, environment built; median of {repeats} after a "
         "warm-up. first_build: PAPERS_WAREHOUSE and DAGSTER_HOME in a temp folder emptied before "
@@ -70,4 +107,5 @@ def default_make_run(repeats: int, max_seconds: float) -> dict:
         **{k: first[k] for k in ("seconds_median", "ok")},
         "first_build": first,
         "rebuild_nothing_changed": rebuild,
+        "validation_helper": helper,
     }

@@ -17,6 +17,7 @@ TARGETS = {
     "e2e_10000_peak_rss_mb": 2048.0,
     "incremental_one_dump_seconds": 20.0,
     "default_make_run_seconds": 15.0,
+    "validation_helper_earns_seconds": 2.0,
     "report_10000_seconds": 5.0,
 }
 
@@ -149,6 +150,17 @@ def targets(report: dict) -> list[dict]:
         None if v is None else (mk.get("ok") and v <= TARGETS["default_make_run_seconds"]),
         "s",
         None if mk else "not measured",
+    )
+    helper = mk.get("validation_helper") or {}
+    v = helper.get("earns_s")
+    floor = TARGETS["validation_helper_earns_seconds"]
+    add(
+        "make run's Great Expectations helper process earns",
+        f">= {floor:.0f} s",
+        v,
+        None if v is None else (helper.get("ok") and v >= floor),
+        "s",
+        None if helper else "not measured",
     )
     return rows
 

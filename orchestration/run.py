@@ -19,7 +19,6 @@ import argparse
 import contextlib
 import errno
 import gc
-import logging
 import os
 import signal
 import sys
@@ -60,12 +59,6 @@ class Build:
 
 def load_definitions() -> dg.Definitions:
     return dg.load_from_defs_folder(path_within_project=settings.PROJECT_ROOT / "orchestration")
-
-
-def quiet_skipped_checks() -> None:
-    """An up-to-date run skips dbt on purpose, and Dagster warns once per dbt test that its
-    check emitted no result; the summary says what ran."""
-    logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
 
 
 def instance() -> dg.DagsterInstance:
@@ -243,7 +236,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     overrides = parse_overrides(parser, args.capture_year)
     stop_on_signals()
-    quiet_skipped_checks()
     try:
         return build_and_report(args, overrides)
     except KeyboardInterrupt:

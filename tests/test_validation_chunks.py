@@ -8,11 +8,13 @@ from pathlib import Path
 
 from orchestration.quality.validation import (
     ENTRIES_SUITE,
+    SUITES,
     entry_chunks,
     load_suite_json,
     only_null_checks,
     splits_by_dump,
     validate_dumps,
+    validation_frames,
 )
 from orchestration.settings import EXPECTATIONS_DIR
 
@@ -111,3 +113,33 @@ def test_an_erroring_entries_expectation_fails_every_dump_in_chunks(tmp_path: Pa
     assert failure.failing_dump_ids == CLEAN
     assert failure.sample[0].startswith("error: ") and "arxiv" in failure.sample[0]
     assert failure.error is not None and "arxiv" in failure.error
+
+
+def test_no_frame_outlives_its_validation(tmp_path: Path) -> None:
+    """Each frame is validated through a data source of its own, deleted after: GX's execution
+    engine, which keeps the frame and its metrics, is gone before the next chunk is read."""
+    import gc
+    import weakref
+
+    from orchestration.quality.validation import _GreatExpectations
+
+    suites = {name: load_suite_json(EXPECTATIONS_DIR / f"{name}.json") for name in SUITES}
+    gx_run = _GreatExpectations(suites, run_id="r", data_docs_dir=None)
+    engines = []
+    add_pandas = gx_run.context.data_sources.add_pandas
+
+    def watched(name):
+        source = add_pandas(name)
+        engines.append(weakref.ref(source.get_execution_engine()))
+        return source
+
+    gx_run.context.data_sources.add_pandas = watched
+    con = new_warehouse(tmp_path / "warehouse.duckdb")
+    add_clean_dumps(con)
+    for number, dump_id in enumerate(CLEAN):
+        frame, _ = validation_frames(con, [dump_id])
+        results = gx_run.validate(ENTRIES_SUITE, frame, f"entries {number}")
+        assert results and all(r.success for r in results)
+        del frame, results
+        gc.collect()
+        assert [engine() for engine in engines] == [None] * (number + 1)

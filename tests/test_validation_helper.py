@@ -81,8 +81,11 @@ def test_the_helper_validates_as_this_process_does(tmp_path, faulty_warehouse):
     by_helper = validation_helper.validate(
         faulty_warehouse, IDS, run_id="run-helper", data_docs_dir=tmp_path / "docs"
     )
-    assert not alive(pid)  # one request, then it is gone
-    assert validation_helper.waiting_pid() is None
+    assert validation_helper.waiting_pid() is None  # it serves one request
+    validation_helper.discard()  # the end of the run: it finishes the Data Docs and is gone
+    assert not alive(pid)
+    assert by_helper.data_docs_index == tmp_path / "docs" / "index.html"
+    assert by_helper.data_docs_index.exists()
 
     here = validation_helper.validate_here(Request(here_db, IDS, "run-here", None))
     assert not by_helper.success
@@ -90,7 +93,6 @@ def test_the_helper_validates_as_this_process_does(tmp_path, faulty_warehouse):
     assert by_helper.dumps_validated == here.dumps_validated
     assert by_helper.failed_dumps() == here.failed_dumps()
     assert results(faulty_warehouse) == results(here_db) != []
-    assert by_helper.data_docs_index is not None and by_helper.data_docs_index.exists()
 
 
 def test_without_a_helper_it_validates_here(tmp_path, faulty_warehouse, monkeypatch):

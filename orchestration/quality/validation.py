@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,6 +73,7 @@ __all__ = [
     "only_null_checks",
     "splits_by_dump",
     "validate_dumps",
+    "validate_dumps_docs_later",
     "validation_frames",
 ]
 
@@ -90,15 +91,38 @@ def validate_dumps(
 ) -> ValidationReport:
     """Run both suites over all given loaded dumps and record the results per dump: the
     entries suite chunk by chunk of about `chunk_rows` entries (0: all in one), with the same
-    outcomes as in one pass.
+    outcomes as in one pass. The Data Docs site is built too, when `data_docs_dir` is given.
 
     Ids of dumps that are in raw.dumps but not loaded are skipped (a rejected file has nothing
     to validate); ids not in raw.dumps at all raise ValueError, as that is a caller's mistake.
     """
+    report, build_data_docs = validate_dumps_docs_later(
+        con,
+        dump_ids,
+        run_id=run_id,
+        data_docs_dir=data_docs_dir,
+        expectations_dir=expectations_dir,
+        chunk_rows=chunk_rows,
+    )
+    build_data_docs()
+    return report
+
+
+def validate_dumps_docs_later(
+    con: duckdb.DuckDBPyConnection,
+    dump_ids: Sequence[str],
+    *,
+    run_id: str,
+    data_docs_dir: Path | None = None,
+    expectations_dir: Path = EXPECTATIONS_DIR,
+    chunk_rows: int = ENTRIES_CHUNK_ROWS,
+) -> tuple[ValidationReport, Callable[[], None]]:
+    """`validate_dumps` with the Data Docs left to build: (the report, whose data_docs_index
+    is where the site will be, and the function that builds it, which needs no database)."""
     ids = list(dict.fromkeys(dump_ids))
     if not ids:
         # No GX start-up for a run that landed nothing.
-        return ValidationReport(run_id, (), (), None)
+        return ValidationReport(run_id, (), (), None), _nothing
 
     statuses = dict(
         con.execute(
@@ -116,7 +140,7 @@ def validate_dumps(
     dumps = dumps_frame(con, ids)
     validated = tuple(str(dump_id) for dump_id in dumps["dump_id"])
     if not validated:
-        return ValidationReport(run_id, (), (), None)
+        return ValidationReport(run_id, (), (), None), _nothing
 
     suites = {name: load_suite_json(expectations_dir / f"{name}.json") for name in SUITES}
     if not splits_by_dump(suites[ENTRIES_SUITE]):
@@ -145,7 +169,7 @@ def validate_dumps(
     results = gx_run.validate(DUMPS_SUITE, dumps, DUMPS_SUITE)
     partials[DUMPS_SUITE].append([partial_result(DUMPS_SUITE, r) for r in results])
     del results
-    gx_run.finish()
+    gx_run.validated()
 
     outcomes: list[ExpectationOutcome] = []
     per_dump: list[dict[str, DumpFailures]] = []
@@ -158,12 +182,14 @@ def validate_dumps(
 
     write_results(con, run_id, validated, outcomes, per_dump)
 
-    index = None
-    if data_docs_dir is not None and (Path(data_docs_dir) / "index.html").exists():
-        index = Path(data_docs_dir) / "index.html"
+    index = None if data_docs_dir is None else Path(data_docs_dir) / "index.html"
     report = ValidationReport(run_id, tuple(outcomes), validated, index)
     log.info("%s", report.summary())
-    return report
+    return report, gx_run.build_data_docs
+
+
+def _nothing() -> None:
+    pass
 
 
 def _chunk_asset(number: int, total: int) -> str:
@@ -197,7 +223,6 @@ class _GreatExpectations:
         # Both ends of "today" (local and UTC) count: a capture date is not in the future if it
         # is today somewhere this machine could be.
         self.parameters = {"today": max(date.today(), datetime.now(UTC).date())}
-        self.source = self.context.data_sources.add_pandas("landed")
         self.suites = {
             name: self.context.suites.add(gx.ExpectationSuite(**_with_rendered_notes(suite)))
             for name, suite in suites.items()
@@ -207,7 +232,10 @@ class _GreatExpectations:
         """The suite's expectation results over the frame, in the suite's order."""
         gx = self.gx
         suite = self.suites[suite_name]
-        batch = self.source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("all")
+        # A data source of its own for each frame, deleted after: its execution engine keeps
+        # the frame and every metric computed on it for as long as the source lives.
+        source = self.context.data_sources.add_pandas(f"landed {asset}")
+        batch = source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("all")
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=asset, data=batch, suite=suite)
         )
@@ -223,33 +251,27 @@ class _GreatExpectations:
             },
             run_id=self.run_id,
         )
-        self._release_batches()
+        self.context.validation_definitions.delete(asset)
+        self.context.data_sources.delete_pandas(source.name)
         # GX does not keep the suite's order in its results; the report does.
         order = {expectation.id: i for i, expectation in enumerate(suite.expectations)}
         return sorted(run.results, key=lambda r: order.get(r.expectation_config.id, len(order)))
 
-    def _release_batches(self) -> None:
-        """Drop the frame and metrics of the batch just validated: GX's execution engine keeps
-        every batch it loaded, and the metrics computed on it, for as long as the context
-        lives (the context is a global of GX, so beyond this call too)."""
-        engine = self.source.get_execution_engine()
-        engine.batch_manager.batch_data_cache.clear()
-        engine.batch_manager.reset_batch_cache()
-        metrics = getattr(engine, "_metric_cache", None)
-        if isinstance(metrics, dict):
-            metrics.clear()
-
-    def finish(self) -> None:
-        """Build the Data Docs (when asked for) and log where the time went."""
-        validated = time.perf_counter()
-        if self.data_docs_dir is not None:
-            self.context.build_data_docs(site_names=["local_site"])
+    def validated(self) -> None:
+        """Log where the time went so far."""
+        self.validated_at = time.perf_counter()
         log.info(
-            "great_expectations: import %.2fs, validation %.2fs, data docs %.2fs",
+            "great_expectations: import %.2fs, validation %.2fs",
             self.import_seconds,
-            validated - self.imported,
-            time.perf_counter() - validated,
+            self.validated_at - self.imported,
         )
+
+    def build_data_docs(self) -> None:
+        """Build the Data Docs site (when asked for) from the results this context holds."""
+        if self.data_docs_dir is not None:
+            started = time.perf_counter()
+            self.context.build_data_docs(site_names=["local_site"])
+            log.info("great_expectations: data docs %.2fs", time.perf_counter() - started)
 
 
 def _with_rendered_notes(suite: dict[str, Any]) -> dict[str, Any]:

@@ -6,14 +6,15 @@ start-up, parsing and landing. `start()`, the first thing `python -m orchestrati
 launches this module as a process that imports it on the other core and then waits for one
 request on its stdin. The validation step hands it the dumps (`validate`); it validates them
 with its own connection to the working database (the step holds none meanwhile: DuckDB allows
-one writer) and sends the report back on its stdout. On the seeds this takes the step from
-~2.6 s to ~0.6 s (docs/validation.md has the side-by-side figures).
+one writer), closes it, sends the report back on its stdout, and then builds the Data Docs
+site while the run goes on to dbt. On the seeds this takes the step from ~2.6 s to ~0.6 s
+(docs/validation.md has the side-by-side figures).
 
-It dies with the run: it ends after its one request, at once when the run ends without
-asking (its stdin closes), and the run records it in the warehouse lock, so a run after a
-crash stops it if it still lives. Runs started elsewhere (the Dagster UI, the tests' in-process
-runs) have no helper and validate in their own process, as does a run with
-PAPERS_VALIDATION_HELPER=0.
+It dies with the run: it ends after its one request and the Data Docs (the run waits for them
+at its end), at once when the run ends without asking (its stdin closes), and the run records
+it in the warehouse lock, so a run after a crash stops it if it still lives. Runs started
+elsewhere (the Dagster UI, the tests' in-process runs) have no helper and validate in their
+own process, as does a run with PAPERS_VALIDATION_HELPER=0.
 
     python -m orchestration.quality.validation_helper   (started by start(), not by hand)
 """
@@ -26,6 +27,7 @@ import signal
 import subprocess
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,7 +50,8 @@ class ValidationHelperError(RuntimeError):
     """The helper failed or died; the message carries its traceback or its exit status."""
 
 
-_helper: subprocess.Popen | None = None
+_helper: subprocess.Popen | None = None  # started, waiting for its request
+_building_docs: subprocess.Popen | None = None  # replied, building the Data Docs
 
 
 def enabled() -> bool:
@@ -77,36 +80,51 @@ def validate(
 ) -> ValidationReport:
     """`validate_dumps` over the working database: in the helper when one waits, else here.
     The caller must hold no connection to the working database."""
-    global _helper
+    global _helper, _building_docs
     request = Request(Path(work_database), list(dump_ids), run_id, data_docs_dir)
     helper, _helper = _helper, None  # it serves one request
     if helper is None or helper.poll() is not None:
         return validate_here(request)
+    reply = b""
     try:
         try:
-            reply, _ = helper.communicate(pickle.dumps(request))
-        except BrokenPipeError:  # it died meanwhile: its exit status says so below
-            reply = b""
+            helper.stdin.write(pickle.dumps(request))
+            helper.stdin.close()
+            # Its report, then end of file: it has closed the database by then, and goes on
+            # to build the Data Docs while the run goes on to dbt.
+            reply = helper.stdout.read()
+        except BrokenPipeError:
+            pass  # it died meanwhile: its exit status says so below
+        if not reply:
             helper.wait()
-    finally:
+    except BaseException:
         stop(helper)  # interrupted while it validates: it must not outlive the step
-    if helper.returncode != 0 or not reply:
+        raise
+    if not reply:
         raise ValidationHelperError(
             f"the Great Expectations helper (pid {helper.pid}) exited with status "
             f"{helper.returncode} without a report"
         )
+    _building_docs = helper
     outcome = pickle.loads(reply)
     if isinstance(outcome, str):
         raise ValidationHelperError(f"validation failed in the helper:\n{outcome}")
     return outcome
 
 
-def discard() -> None:
-    """Stop the helper if nothing asked it to validate (the run ended early or failed)."""
-    global _helper
-    helper, _helper = _helper, None
-    if helper is not None:
-        stop(helper)
+def discard(docs_seconds: float = 60.0) -> None:
+    """At the end of a run: stop the helper if nothing asked it to validate (the run ended
+    early or failed), and give one that builds the Data Docs up to `docs_seconds` to end."""
+    global _helper, _building_docs
+    unused, _helper = _helper, None
+    if unused is not None:
+        stop(unused)
+    building, _building_docs = _building_docs, None
+    if building is not None:
+        try:
+            building.wait(timeout=docs_seconds)
+        except subprocess.TimeoutExpired:
+            stop(building)
 
 
 def stop(helper: subprocess.Popen) -> None:
@@ -122,6 +140,16 @@ def validate_here(request: Request) -> ValidationReport:
 
     with connect(request.work_database) as con:
         return validate_dumps(
+            con, request.dump_ids, run_id=request.run_id, data_docs_dir=request.data_docs_dir
+        )
+
+
+def validate_here_docs_later(request: Request) -> tuple[ValidationReport, Callable[[], None]]:
+    from ..landing.land import connect
+    from .validation import validate_dumps_docs_later
+
+    with connect(request.work_database) as con:
+        return validate_dumps_docs_later(
             con, request.dump_ids, run_id=request.run_id, data_docs_dir=request.data_docs_dir
         )
 
@@ -143,12 +171,20 @@ def main() -> int:
     except EOFError:
         return 0  # the run ended without asking
     fault_point("helper:validating")  # the tests' SIGKILL of this process as it validates
+    build_data_docs = None
     try:
-        outcome: ValidationReport | str = validate_here(request)
+        outcome: ValidationReport | str
+        outcome, build_data_docs = validate_here_docs_later(request)
     except Exception:
         outcome = traceback.format_exc()
     report_out.write(pickle.dumps(outcome))
     report_out.close()
+    if build_data_docs is not None:
+        try:
+            build_data_docs()  # off the run's path: the run reads none of it
+        except Exception as error:
+            print(f"Great Expectations Data Docs not built: {error}", file=sys.stderr)
+            return 1
     return 0
 
 
