@@ -203,7 +203,8 @@ def build_and_report(args: argparse.Namespace, overrides: dict[str, int]) -> int
             return NOT_RUN
     with log.open("a", encoding="utf-8") as log_file:
         for where, error in errors:
-            print(f"step failed: {where}: {error.message.strip()}")
+            first, *more = error.message.strip().splitlines() or [""]
+            print(f"step failed: {where}: {first}" + (f" (more in {log})" if more else ""))
             print(f"{where}:\n{error.to_string()}", file=log_file)
     published = any(
         step.step_key == "published_warehouse" and step.status.value == "SUCCESS"

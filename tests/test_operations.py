@@ -360,3 +360,41 @@ def test_a_run_launched_through_the_instance_waits_for_make_run(tmp_path):
         check=True,
     ).stdout
     assert "waiting for run" in messages and "to release" in messages
+
+
+def test_nothing_to_build_is_one_line_and_exit_2(tmp_path):
+    space = make_workspace(tmp_path)
+    shutil.rmtree(space.dumps)
+    missing = space.run()
+    assert missing.returncode == 2, missing.stdout + missing.stderr
+    assert missing.stdout.strip() == (
+        f"dumps folder {space.dumps} does not exist (set PAPERS_DUMPS_DIR): nothing to build"
+    )
+    space.dumps.mkdir()
+    (space.dumps / ".DS_Store").write_bytes(b"\0")  # hidden files are not dumps
+    started = space.start()
+    out, err = started.communicate(timeout=TIMEOUT)
+    assert started.returncode == 2, out + err
+    assert out.strip() == f"no dump files in {space.dumps}: nothing to build"
+    assert "Traceback" not in missing.stderr + err
+    assert not space.published.exists() and space.runs() == []
+    # The Great Expectations helper started with the run is not left behind.
+    wait_until(lambda: not living_in_group(started.pid), 15, "the helper to end")
+
+
+def test_a_run_that_waits_past_the_limit_gives_up_with_one_line(tmp_path, clean_build):
+    space = make_workspace(tmp_path)
+    holder = space.start()
+    lock = space.published.parent / "work" / "papers.duckdb.lock"
+    wait_until(lambda: lock.exists() and lock.stat().st_size > 0, 120, "the first run's lock")
+    gave_up = space.run(PAPERS_WAIT_LIMIT_SECONDS="1")
+    assert gave_up.returncode == 2, gave_up.stdout + gave_up.stderr
+    assert "waiting for run" in gave_up.stderr
+    assert (
+        f"{space.published.parent / 'work' / 'papers.duckdb'} stayed busy for 1 s "
+        "(PAPERS_WAIT_LIMIT_SECONDS): giving up"
+    ) in gave_up.stdout
+    assert "Traceback" not in gave_up.stdout + gave_up.stderr
+    out, err = holder.communicate(timeout=TIMEOUT)
+    assert holder.returncode == 0, out + err
+    assert marts(space.published) == clean_build

@@ -133,3 +133,16 @@ def test_an_unused_helper_is_stopped():
     validation_helper.discard()
     assert not alive(pid)
     assert validation_helper.waiting_pid() is None
+
+
+def test_an_error_in_the_helper_comes_back_as_one_line_and_its_traceback(faulty_warehouse):
+    validation_helper.start()
+    with pytest.raises(ValidationHelperError) as raised:
+        validation_helper.validate(
+            faulty_warehouse, [*IDS, "999_missing"], run_id="r", data_docs_dir=None
+        )
+    first, *rest = str(raised.value).splitlines()
+    assert (
+        first == "validation failed in the helper: ValueError: dumps not in raw.dumps: 999_missing"
+    )
+    assert rest[0].startswith("Traceback (most recent call last):")

@@ -107,8 +107,9 @@ def validate(
         )
     _building_docs = helper
     outcome = pickle.loads(reply)
-    if isinstance(outcome, str):
-        raise ValidationHelperError(f"validation failed in the helper:\n{outcome}")
+    if isinstance(outcome, str):  # its traceback: the error on the first line, then all
+        error = outcome.strip().splitlines()[-1]
+        raise ValidationHelperError(f"validation failed in the helper: {error}\n{outcome}")
     return outcome
 
 
