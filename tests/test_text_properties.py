@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -113,6 +114,7 @@ def test_cleaning_only_the_values_that_need_it_changes_nothing(values):
     assert_frame_equal(clean_columns(frame, "text"), everywhere)
 
 
+@pytest.mark.slow  # up to five parses per example: ~5 s, the fast loop's largest share
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
