@@ -135,6 +135,7 @@ def stop(helper: subprocess.Popen) -> None:
 
 
 def validate_here(request: Request) -> ValidationReport:
+    """Validate in this process, Data Docs included."""
     # Imported here, not at the top: run.py imports this module before anything heavy.
     from ..landing.land import connect
     from .validation import validate_dumps
@@ -146,6 +147,8 @@ def validate_here(request: Request) -> ValidationReport:
 
 
 def validate_here_docs_later(request: Request) -> tuple[ValidationReport, Callable[[], None]]:
+    """Validate in this process, as the helper does: the report (the database closed by
+    then), and the function that builds the Data Docs."""
     from ..landing.land import connect
     from .validation import validate_dumps_docs_later
 
