@@ -11,8 +11,9 @@ site while the run goes on to dbt. On the seeds this takes the step from ~2.6 s 
 (docs/validation.md has the side-by-side figures).
 
 It dies with the run: it ends after its one request and the Data Docs (the run waits for them
-at its end), at once when the run ends without asking (its stdin closes), and the run records
-it in the warehouse lock, so a run after a crash stops it if it still lives. Runs started
+at its end); the run stops it at its end when it was not asked; when the run dies its stdin
+closes and it ends once its import is done; and the run records it in the warehouse lock, so
+a run after a crash stops it if it still lives. Runs started
 elsewhere (the Dagster UI, the tests' in-process runs) have no helper and validate in their
 own process, as does a run with PAPERS_VALIDATION_HELPER=0.
 
