@@ -15,24 +15,35 @@ from .process_tree import run_measured
 from .progress import log
 
 
+def _base_env() -> dict[str, str]:
+    """This environment without the pipeline's paths (make's defaults apply)."""
+    return {k: v for k, v in os.environ.items() if k not in PIPELINE_ENV and k != "MAKEFLAGS"}
+
+
+def _fresh_home(env: dict[str, str], home: Path) -> dict[str, str]:
+    """`env` with the warehouse and Dagster home in `home`, emptied first: what a user sees
+    after deleting their warehouse."""
+    shutil.rmtree(home, ignore_errors=True)
+    return {
+        **env,
+        "PAPERS_WAREHOUSE": str(home / "warehouse" / "papers.duckdb"),
+        "DAGSTER_HOME": str(home / "dagster"),
+    }
+
+
 def _make_runs(repeats: int, max_seconds: float, fresh: bool) -> dict:
     """`make run` a warm-up plus `repeats` times; `fresh`: each in a new warehouse and
     Dagster home (a first build from the seeds), else in the project's own (a rebuild)."""
-    base = {k: v for k, v in os.environ.items() if k not in PIPELINE_ENV and k != "MAKEFLAGS"}
+    base = _base_env()
     runs = []
     log_dir = Path(tempfile.mkdtemp(prefix="bench_make_run_"))
     label = "first build" if fresh else "rebuild"
     for i in range(repeats + 1):  # the first is the warm-up
         log(f"make run ({label}) {'warm-up' if i == 0 else i}")
-        env = dict(base)
-        if fresh:
-            # The same new, empty folder each time: what a user sees after deleting their
-            # warehouse. The warm-up leaves dbt's parse state for its path, as building the
-            # environment does for the default path (the Makefile's manifest rule).
-            home = log_dir / "fresh"
-            shutil.rmtree(home, ignore_errors=True)
-            env["PAPERS_WAREHOUSE"] = str(home / "warehouse" / "papers.duckdb")
-            env["DAGSTER_HOME"] = str(home / "dagster")
+        # Fresh: the same new, empty folder each time. The warm-up leaves dbt's parse state for
+        # its path, as building the environment does for the default path (the Makefile's
+        # manifest rule).
+        env = _fresh_home(base, log_dir / "fresh") if fresh else dict(base)
         result = run_measured(
             ["make", "run"], env, ROOT, log_dir, max_seconds, 1e9, f"make_run_{label[0]}{i}"
         )
@@ -60,18 +71,14 @@ def helper_side_by_side(repeats: int, max_seconds: float) -> dict:
     """First builds over the seeds with make run's Great Expectations helper off and on
     (PAPERS_VALIDATION_HELPER), alternating, after one warm-up each: what the helper process
     earns (orchestration/quality/validation_helper.py allows it only if that is >= 2 s)."""
-    base = {k: v for k, v in os.environ.items() if k not in PIPELINE_ENV and k != "MAKEFLAGS"}
+    base = _base_env()
     log_dir = Path(tempfile.mkdtemp(prefix="bench_helper_"))
     walls: dict[str, list[float]] = {"off": [], "on": []}
     ok = True
     for i in range(repeats + 1):
         for label, setting in (("off", "0"), ("on", "1")):
             log(f"make run, helper {label}, {'warm-up' if i == 0 else i}")
-            home = log_dir / "fresh"
-            shutil.rmtree(home, ignore_errors=True)
-            env = dict(base, PAPERS_VALIDATION_HELPER=setting)
-            env["PAPERS_WAREHOUSE"] = str(home / "warehouse" / "papers.duckdb")
-            env["DAGSTER_HOME"] = str(home / "dagster")
+            env = _fresh_home(dict(base, PAPERS_VALIDATION_HELPER=setting), log_dir / "fresh")
             result = run_measured(
                 ["make", "run"], env, ROOT, log_dir, max_seconds, 1e9, f"helper_{label}{i}"
             )

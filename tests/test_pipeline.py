@@ -19,7 +19,6 @@ import pytest
 
 from orchestration import run
 from orchestration.quality import validation
-from orchestration.quality.validation import validate_dumps
 from orchestration.settings import EXPECTATIONS_DIR
 from orchestration.summary import summarise
 
@@ -313,7 +312,9 @@ def test_an_expectation_that_errors_blocks_everything(tmp_path, monkeypatch):
         text = (EXPECTATIONS_DIR / f"{suite}.json").read_text(encoding="utf-8")
         (broken / f"{suite}.json").write_text(text.replace('"sha256"', '"sha512"'))
     monkeypatch.setattr(
-        validation, "validate_dumps", functools.partial(validate_dumps, expectations_dir=broken)
+        validation,
+        "validate_dumps_docs_later",
+        functools.partial(validation.validate_dumps_docs_later, expectations_dir=broken),
     )
     build = run.execute_build()
     assert not build.result.success

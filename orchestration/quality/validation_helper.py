@@ -13,9 +13,9 @@ site while the run goes on to dbt. On the seeds this takes the step from ~2.6 s 
 It dies with the run: it ends after its one request and the Data Docs (the run waits for them
 at its end); the run stops it at its end when it was not asked; when the run dies its stdin
 closes and it ends once its import is done; and the run records it in the warehouse lock, so
-a run after a crash stops it if it still lives. Runs started
-elsewhere (the Dagster UI, the tests' in-process runs) have no helper and validate in their
-own process, as does a run with PAPERS_VALIDATION_HELPER=0.
+a run after a crash stops it if it still lives. Runs started elsewhere (the Dagster UI, the
+tests' in-process runs) have no helper and validate in their own process, as does a run with
+PAPERS_VALIDATION_HELPER=0.
 
     python -m orchestration.quality.validation_helper   (started by start(), not by hand)
 """
@@ -137,19 +137,15 @@ def stop(helper: subprocess.Popen) -> None:
 
 def validate_here(request: Request) -> ValidationReport:
     """Validate in this process, Data Docs included."""
-    # Imported here, not at the top: run.py imports this module before anything heavy.
-    from ..landing.land import connect
-    from .validation import validate_dumps
-
-    with connect(request.work_database) as con:
-        return validate_dumps(
-            con, request.dump_ids, run_id=request.run_id, data_docs_dir=request.data_docs_dir
-        )
+    report, build_data_docs = validate_here_docs_later(request)
+    build_data_docs()
+    return report
 
 
 def validate_here_docs_later(request: Request) -> tuple[ValidationReport, Callable[[], None]]:
     """Validate in this process, as the helper does: the report (the database closed by
     then), and the function that builds the Data Docs."""
+    # Imported here, not at the top: run.py imports this module before anything heavy.
     from ..landing.land import connect
     from .validation import validate_dumps_docs_later
 
